@@ -1,0 +1,347 @@
+"""The five datatypes of varpy and their dataset schemas.
+
+============  ====================================  ===========  =====================
+class         what                                  time column  time scale
+============  ====================================  ===========  =====================
+:class:`ECVD` event catalogue, volcanic (earthquakes) ``time``     UTC datetime
+:class:`SCVD` sampled continuous, volcanic (one station: tilt, ...) ``time`` UTC datetime
+:class:`EVD`  eruptions (onset ``start``, ``end``)   ``start``    UTC datetime
+:class:`ECLD` event catalogue, lab (acoustic emissions) ``time``   seconds (float)
+:class:`SCLD` sampled continuous, lab (stress, strain, ...) ``time`` seconds (float)
+============  ====================================  ===========  =====================
+
+Every datatype holds a ``dataset`` (:class:`pandas.DataFrame`, sorted by time), ``metadata``
+(dict), ``models`` (name -> :class:`~varpy.management.models.Model`), ``selection`` (the list of
+filters that produced it, for provenance) and ``outputs`` (analysis results such as Mc and b-value,
+as JSON-able dicts). Column names, units and dtypes are documented in ``docs/design.md``.
+"""
+from __future__ import annotations
+
+import copy as _copy
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from varpy.exceptions import DataFormatError
+from varpy.management.models import Model, to_builtin
+from varpy.management.timeconv import to_float_time
+
+__all__ = ["Datatype", "ECVD", "SCVD", "EVD", "ECLD", "SCLD", "DATATYPES", "datatype_class"]
+
+_UTC = "datetime64[ns, UTC]"
+
+
+class Datatype:
+    """Base class: a dataset with its metadata, models, selection and analysis outputs."""
+
+    kind: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    time_column: ClassVar[str] = "time"
+    calendar: ClassVar[bool] = True
+    #: columns that must be present, with their dtype: "time", "float" or "string"
+    required: ClassVar[dict[str, str]] = {}
+    #: at least one of these must be present (empty: no such rule)
+    one_of: ClassVar[tuple[str, ...]] = ()
+    #: known optional columns and their dtypes
+    optional: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, dataset: pd.DataFrame | None = None, metadata: dict | None = None, *,
+                 models: dict[str, Model] | None = None, selection: list | None = None,
+                 outputs: dict | None = None, station: str | None = None,
+                 source: str | None = None):
+        frame = pd.DataFrame(columns=list(self.required)) if dataset is None else dataset
+        self.dataset = self.validate(frame, source=source)
+        self.metadata: dict = dict(metadata or {})
+        self.models: dict[str, Model] = dict(models or {})
+        self.selection: list[dict] = list(selection or [])
+        self.outputs: dict[str, Any] = dict(outputs or {})
+        self.station = station
+        self._project = None
+
+    # -- schema --------------------------------------------------------------------------------
+    @classmethod
+    def validate(cls, df: pd.DataFrame, *, source: str | None = None) -> pd.DataFrame:
+        """Return a canonical copy of ``df``: required columns present, dtypes coerced, sorted.
+
+        Raises
+        ------
+        DataFormatError
+            Naming the missing column or the first value that cannot be converted.
+        """
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"{cls.kind.upper()} dataset must be a pandas DataFrame, "
+                            f"not {type(df).__name__}")
+        missing = [c for c in cls.required if c not in df.columns]
+        if missing:
+            raise DataFormatError(
+                f"{cls.kind.upper()} dataset lacks required column(s) {missing}", path=source,
+                expected=f"columns {list(cls.required)}; got {list(df.columns)}")
+        if cls.one_of and not any(c in df.columns for c in cls.one_of):
+            raise DataFormatError(
+                f"{cls.kind.upper()} dataset needs at least one of the columns {list(cls.one_of)}",
+                path=source, expected=f"one of {list(cls.one_of)}; got {list(df.columns)}")
+        out = df.copy()
+        schema = {**cls.optional, **cls.required}
+        for col in out.columns:
+            want = schema.get(col)
+            if want is None:
+                continue
+            out[col] = _coerce(out[col], want, cls.calendar, col, source)
+        if cls.time_column in out.columns:
+            out = out.sort_values(cls.time_column, kind="stable", na_position="last")
+        return out.reset_index(drop=True)
+
+    # -- basic protocol ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    @property
+    def times(self) -> pd.Series:
+        return self.dataset[self.time_column]
+
+    def float_times(self, origin=None) -> np.ndarray:
+        """Times as floats: days since ``origin`` (volcanic) or seconds minus ``origin`` (lab)."""
+        return to_float_time(self.times, origin)
+
+    @property
+    def time_span(self) -> tuple:
+        t = self.times.dropna()
+        if t.empty:
+            return (None, None)
+        return (t.iloc[0], t.iloc[-1])
+
+    def copy(self) -> "Datatype":
+        """Deep copy (dataset, metadata, models, selection, outputs); not attached to a project."""
+        new = type(self)(self.dataset.copy(), _copy.deepcopy(self.metadata),
+                         models={k: Model.from_dict(m.to_dict()) for k, m in self.models.items()},
+                         selection=_copy.deepcopy(self.selection),
+                         outputs=_copy.deepcopy(self.outputs), station=self.station)
+        return new
+
+    def with_dataset(self, dataset: pd.DataFrame, step: dict | None = None) -> "Datatype":
+        """A new datatype with another dataset, the same metadata and ``step`` added to selection.
+
+        Models and analysis outputs describe the old dataset, so they are not carried over.
+        """
+        new = type(self)(dataset, _copy.deepcopy(self.metadata),
+                         selection=_copy.deepcopy(self.selection) + ([to_builtin(step)] if step else []),
+                         station=self.station)
+        return new
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (_frames_equal(self.dataset, other.dataset)
+                and to_builtin(self.metadata) == to_builtin(other.metadata)
+                and {k: m.to_dict() for k, m in self.models.items()}
+                == {k: m.to_dict() for k, m in other.models.items()}
+                and self.selection == other.selection
+                and to_builtin(self.outputs) == to_builtin(other.outputs)
+                and self.station == other.station)
+
+    __hash__ = None  # mutable container
+
+    # -- display -------------------------------------------------------------------------------
+    def summary(self) -> str:
+        """What a user needs at a glance: size, time span, value ranges, models applied."""
+        name = self.kind.upper() + (f" station {self.station}" if self.station else "")
+        lines = [f"{name}: {self.description}", f"  rows: {len(self)}"]
+        start, end = self.time_span
+        if start is not None:
+            lines.append(f"  {self.time_column}: {_fmt_time(start)} .. {_fmt_time(end)}")
+        for col in self.dataset.columns:
+            if col == self.time_column or col not in {**self.required, **self.optional}:
+                continue
+            s = self.dataset[col]
+            if pd.api.types.is_float_dtype(s) and s.notna().any():
+                lines.append(f"  {col}: {s.min():.4g} .. {s.max():.4g}"
+                             + (f" ({int(s.isna().sum())} missing)" if s.isna().any() else ""))
+        extra = [c for c in self.dataset.columns if c not in {**self.required, **self.optional}]
+        if extra:
+            lines.append(f"  other columns: {', '.join(map(str, extra))}")
+        if self.selection:
+            lines.append("  selection: " + "; ".join(_fmt_step(s) for s in self.selection))
+        if self.models:
+            lines.append("  models: " + ", ".join(f"{k} ({len(m.outputs)} outputs)"
+                                                 for k, m in self.models.items()))
+        if self.outputs:
+            lines.append("  analyses: " + ", ".join(self.outputs))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        start, end = self.time_span
+        span = "" if start is None else f", {_fmt_time(start)}..{_fmt_time(end)}"
+        st = f" station={self.station!r}" if self.station else ""
+        return f"<{type(self).__name__}{st} {len(self)} rows{span}, {len(self.models)} models>"
+
+    # -- storing analysis results ----------------------------------------------------------------
+    def record_output(self, name: str, result) -> None:
+        """Keep an analysis result (anything with ``to_dict()``) and persist it with the project."""
+        record = {"result_type": f"{type(result).__module__}:{type(result).__qualname__}",
+                  "result": to_builtin(result.to_dict() if hasattr(result, "to_dict") else result),
+                  "selection": _copy.deepcopy(self.selection)}
+        self.outputs[name] = record
+        if self._project is not None:
+            self._project._persist_outputs(self, {name: record})
+
+
+class _Catalogue(Datatype):
+    """Shared behaviour of event catalogues (ECVD, ECLD): magnitude statistics."""
+
+    def magnitudes(self) -> np.ndarray:
+        if "magnitude" not in self.dataset.columns:
+            raise KeyError(f"{self.kind.upper()} has no 'magnitude' column (columns: "
+                           f"{list(self.dataset.columns)}); convert amplitudes or energies with "
+                           "varpy.preparation.conversions first")
+        return self.dataset["magnitude"].to_numpy(dtype=float)
+
+    def fmd(self, **options):
+        """Frequency-magnitude distribution (see :func:`varpy.analysis.magnitudes.fmd`)."""
+        from varpy.analysis import magnitudes
+
+        return magnitudes.fmd(self.dataset, **options)
+
+    def mc(self, method: str = "maxc", *, store: bool = True, **options):
+        """Completeness magnitude (see :func:`varpy.analysis.magnitudes.mc`); kept in outputs."""
+        from varpy.analysis import magnitudes
+
+        result = magnitudes.mc(self.dataset, method=method, **options)
+        if store:
+            self.record_output(f"mc_{method}", result)
+        return result
+
+    def b_value(self, mc=None, *, method: str = "tinti", store: bool = True, **options):
+        """Gutenberg-Richter b-value (see :func:`varpy.analysis.magnitudes.b_value`)."""
+        from varpy.analysis import magnitudes
+
+        result = magnitudes.b_value(self.dataset, mc=mc, method=method, **options)
+        if store:
+            self.record_output(f"b_{method}", result)
+        return result
+
+
+class ECVD(_Catalogue):
+    kind = "ecvd"
+    description = "event catalogue, volcanic"
+    required = {"time": "time", "latitude": "float", "longitude": "float", "depth": "float",
+                "magnitude": "float"}
+    optional = {"event_id": "string", "magnitude_type": "string", "place": "string"}
+
+
+class SCVD(Datatype):
+    kind = "scvd"
+    description = "sampled continuous series, volcanic (one station)"
+    required = {"time": "time"}
+    optional = {"tilt": "float"}
+
+    @classmethod
+    def validate(cls, df, *, source=None):
+        out = super().validate(df, source=source)
+        if len(out.columns) < 2:
+            raise DataFormatError("SCVD dataset needs at least one value column besides 'time'",
+                                  path=source, expected="e.g. columns ['time', 'tilt']")
+        return out
+
+
+class EVD(Datatype):
+    kind = "evd"
+    description = "eruptions"
+    time_column = "start"
+    required = {"start": "time", "end": "time"}
+    optional = {"type": "string", "vent": "string", "elevation": "string", "area": "float",
+                "volume": "float", "duration": "float", "description": "string"}
+
+
+class ECLD(_Catalogue):
+    kind = "ecld"
+    description = "event catalogue, laboratory (acoustic emissions)"
+    calendar = False
+    required = {"time": "time"}
+    one_of = ("magnitude", "amplitude", "energy")
+    optional = {"magnitude": "float", "amplitude": "float", "energy": "float", "x": "float",
+                "y": "float", "z": "float", "event_id": "string"}
+
+
+class SCLD(Datatype):
+    kind = "scld"
+    description = "sampled continuous series, laboratory"
+    calendar = False
+    required = {"time": "time"}
+    optional = {"time_minutes": "float", "stress": "float", "axial_strain": "float",
+                "strain": "float", "pore_volume": "float", "confining_pressure": "float",
+                "pore_pressure": "float", "effective_pressure": "float"}
+
+    @classmethod
+    def validate(cls, df, *, source=None):
+        out = super().validate(df, source=source)
+        if len(out.columns) < 2:
+            raise DataFormatError("SCLD dataset needs at least one value column besides 'time'",
+                                  path=source, expected="e.g. columns ['time', 'stress']")
+        return out
+
+
+DATATYPES: dict[str, type[Datatype]] = {c.kind: c for c in (ECVD, SCVD, EVD, ECLD, SCLD)}
+
+
+def datatype_class(kind: str) -> type[Datatype]:
+    from varpy.exceptions import UnknownFormatError
+
+    try:
+        return DATATYPES[kind.lower()]
+    except (KeyError, AttributeError):
+        raise UnknownFormatError("datatype", str(kind), DATATYPES) from None
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _coerce(s: pd.Series, want: str, calendar: bool, col: str, source) -> pd.Series:
+    if want == "time":
+        if calendar:
+            if isinstance(s.dtype, pd.DatetimeTZDtype):
+                return s.dt.tz_convert("UTC").astype(_UTC)
+            if pd.api.types.is_datetime64_dtype(s):
+                return s.dt.tz_localize("UTC").astype(_UTC)
+            if len(s) == 0 or s.isna().all():
+                return pd.Series(pd.NaT, index=s.index, dtype=_UTC)
+            raise DataFormatError(
+                f"column {col!r} must hold datetimes (dtype {s.dtype})", path=source, column=col,
+                expected="datetime64 values (naive ones are taken as UTC); parse strings first "
+                         "with varpy.management.timeconv")
+        return _to_float(s, col, source, "elapsed seconds")
+    if want == "float":
+        return _to_float(s, col, source, "numbers")
+    if want == "string":
+        return s.astype("string")
+    raise ValueError(f"unknown schema dtype {want!r}")
+
+
+def _to_float(s: pd.Series, col: str, source, what: str) -> pd.Series:
+    if pd.api.types.is_float_dtype(s) and s.dtype == np.float64:
+        return s
+    converted = pd.to_numeric(s, errors="coerce")
+    bad = converted.isna() & s.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataFormatError(f"value {s.iloc[i]!r} in row {i} of column {col!r} is not a number",
+                              path=source, column=col, expected=what)
+    return converted.astype(np.float64)
+
+
+def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(a, b, check_dtype=True, check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
+def _fmt_time(t) -> str:
+    if isinstance(t, pd.Timestamp):
+        return t.strftime("%Y-%m-%d %H:%M:%S")
+    return f"{float(t):.6g} s"
+
+
+def _fmt_step(step: dict) -> str:
+    op = step.get("op", "?")
+    args = ", ".join(f"{k}={v}" for k, v in step.items() if k != "op")
+    return f"{op}({args})"

@@ -253,24 +253,88 @@ class Project:
 
     def sim_datatype(self, kind: str, simulator: str, *, station: str | None = None,
                      seed=None, overwrite: bool = False, **params) -> Datatype:
-        """Fill datatype ``kind`` with simulated data from a registered simulator.
+        """Fill datatype ``kind`` with data from a registered simulator (VarPy's M1 method).
 
         The simulator name, its parameters and the seed are recorded in the metadata key
-        ``simulation``, so the data can be regenerated from the saved project.
-        """
-        from varpy.simulation import run_simulator
+        ``simulation``, so the data can be regenerated from the saved project. Without a
+        ``seed`` a fresh integer seed is drawn and recorded. Composite simulators (``"volcano"``,
+        ``"lab_creep"``) give the same world for the same seed, so their datatypes can be
+        simulated one by one; :meth:`sim_datatypes` sets them all at once.
 
+        Examples
+        --------
+        >>> import varpy
+        >>> lab = varpy.Laboratory("demo", root=None)
+        >>> lab.sim_datatype("ecld", "lab_creep", seed=3)
+        <ECLD ...>
+        """
         kind = self._check_kind(kind)
-        dataset, metadata = run_simulator(simulator, kind, seed=seed, station=station, **params)
-        station = self._station_for(kind, station, metadata)
-        if self._existing(kind, station) is not None and not overwrite:
-            raise ProjectExistsError(f"project {self.id!r} already holds {kind.upper()}; pass "
-                                     "overwrite=True to replace it with simulated data")
-        dt = datatype_class(kind)(dataset, metadata, station=station)
-        if self._store is not None:
-            self._put(dt, overwrite=overwrite, sources=[], options={})
-        self._attach(dt)
-        return dt
+        created = self.sim_datatypes(simulator, kinds=(kind,), station=station, seed=seed,
+                                     overwrite=overwrite, **params)
+        return created[0]
+
+    def sim_datatypes(self, simulator: str, *, kinds=None, station: str | None = None,
+                      seed=None, overwrite: bool = False, **params) -> list[Datatype]:
+        """Set every datatype (or those in ``kinds``) that a simulator produces."""
+        import warnings
+
+        import numpy as np
+
+        from varpy import simulation
+        from varpy.exceptions import DataWarning
+
+        sim = simulation.get_simulator(simulator)
+        wanted = tuple(k for k in sim.kinds if k in self.kinds) if kinds is None else \
+            tuple(self._check_kind(k) for k in kinds)
+        if not wanted:
+            raise UnknownFormatError(f"simulator for a {self.project_type} project", simulator,
+                                     simulation.available_simulators())
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % 2**63)
+        elif isinstance(seed, np.random.Generator):
+            warnings.warn("a Generator seed cannot be recorded; pass an int seed to make the "
+                          "simulation reproducible from the saved project", DataWarning,
+                          stacklevel=2)
+        created: list[Datatype] = []
+        pending: list[Datatype] = []
+        for kind in wanted:
+            call_kind = kind if sim.takes_kind else None
+            out = sim(kind=call_kind, seed=seed, **params)
+            data, meta = out[kind], out["metadata"][kind]
+            if kind == "scvd":
+                names = [station] if station is not None else sorted(data)
+                for name in names:
+                    if name not in data:
+                        raise KeyError(f"simulator {simulator!r} has no station {name!r}; "
+                                       f"stations: {sorted(data)}")
+                    md = dict(meta[name], station=name)
+                    pending.append(datatype_class(kind)(data[name], md,
+                                                        station=validate_name(name, "station name")))
+            else:
+                pending.append(datatype_class(kind)(data, dict(meta)))
+        for dt in pending:
+            if self._existing(dt.kind, dt.station) is not None and not overwrite:
+                raise ProjectExistsError(
+                    f"project {self.id!r} already holds {datatype_key(dt)!r}; pass "
+                    "overwrite=True to replace it with simulated data")
+        for dt in pending:
+            if self._store is not None:
+                self._put(dt, overwrite=overwrite, sources=[], options={})
+            self._attach(dt)
+            created.append(dt)
+        return created
+
+    def apply_model(self, kind: str, model: str, start, end, *, station: str | None = None,
+                    **options):
+        """Fit ``model`` to datatype ``kind`` on ``[start, end)`` and store the output.
+
+        See :func:`varpy.modelling.experiments.apply_model` for the options (``tf`` for a
+        retrospective analysis, ``mc``, ``method``, ``name``...). The output is appended to
+        ``datatype.models[name].outputs`` and persisted with the project.
+        """
+        from varpy.modelling.experiments import apply_model
+
+        return apply_model(self, kind, model, start, end, station=station, **options)
 
     def record_model_output(self, kind: str, output, *, station: str | None = None,
                             model_kind: str = "") -> None:

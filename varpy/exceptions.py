@@ -17,6 +17,7 @@ __all__ = [
     "StoreError",
     "FitError",
     "SpecError",
+    "SimulationError",
     "VarpyWarning",
     "FitWarning",
     "DataWarning",
@@ -93,6 +94,10 @@ class ProjectExistsError(StoreError, FileExistsError):
 
 class FitError(VarpyError, RuntimeError):
     """A model cannot be fitted to the data given (for example, too few events)."""
+
+
+class SimulationError(VarpyError, ValueError):
+    """Simulation parameters are invalid or the requested process is undefined (e.g. n >= 1)."""
 
 
 class SpecError(_LocatedError):

@@ -18,6 +18,7 @@ __all__ = [
     "FitError",
     "SpecError",
     "SimulationError",
+    "SelectionError",
     "VarpyWarning",
     "FitWarning",
     "DataWarning",
@@ -98,6 +99,10 @@ class FitError(VarpyError, RuntimeError):
 
 class SimulationError(VarpyError, ValueError):
     """Simulation parameters are invalid or the requested process is undefined (e.g. n >= 1)."""
+
+
+class SelectionError(VarpyError, ValueError):
+    """A window cannot be applied as asked (bad bound, missing column or datatype)."""
 
 
 class SpecError(_LocatedError):

@@ -459,24 +459,32 @@ class Project:
     # -- M2: derived objects -------------------------------------------------------------------
     def copy(self) -> "Project":
         """A deep copy attached to the same folder (writes from it still go to this project)."""
-        new = object.__new__(type(self))
-        new.id = self.id
-        new._store = self._store
-        new._derived = self._derived
-        for kind in self.kinds:
-            setattr(new, kind, {} if kind == "scvd" else None)
+        new = self._empty_like()
         for dt in self.datatypes().values():
             new._attach(dt.copy())
         return new
 
     def with_datatypes(self, replacements: dict[str, Datatype]) -> "Project":
         """A copy in which the datatypes under the given keys are replaced (used by windows)."""
-        new = self.copy()
-        new._derived = True
         for key, dt in replacements.items():
             if datatype_key(dt) != key:
                 raise ValueError(f"replacement for {key!r} is a {datatype_key(dt)!r}")
-            new._attach(dt)
+        new = self._empty_like()
+        new._derived = True
+        for key, dt in self.datatypes().items():
+            new._attach(replacements[key] if key in replacements else dt.copy())
+        for key, dt in replacements.items():
+            if key not in self.datatypes():
+                new._attach(dt)
+        return new
+
+    def _empty_like(self) -> "Project":
+        new = object.__new__(type(self))
+        new.id = self.id
+        new._store = self._store
+        new._derived = self._derived
+        for kind in self.kinds:
+            setattr(new, kind, {} if kind == "scvd" else None)
         return new
 
     # -- display -------------------------------------------------------------------------------

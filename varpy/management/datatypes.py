@@ -88,7 +88,7 @@ class Datatype:
             if want is None:
                 continue
             out[col] = _coerce(out[col], want, cls.calendar, col, source)
-        if cls.time_column in out.columns:
+        if cls.time_column in out.columns and not _is_sorted(out[cls.time_column]):
             out = out.sort_values(cls.time_column, kind="stable", na_position="last")
         return out.reset_index(drop=True)
 
@@ -325,6 +325,15 @@ def _to_float(s: pd.Series, col: str, source, what: str) -> pd.Series:
         raise DataFormatError(f"value {s.iloc[i]!r} in row {i} of column {col!r} is not a number",
                               path=source, column=col, expected=what)
     return converted.astype(np.float64)
+
+
+def _is_sorted(s: pd.Series) -> bool:
+    """Non-decreasing with any missing values at the end (the order sort_values gives)."""
+    valid = s.notna().to_numpy()
+    n_valid = int(valid.sum())
+    if not valid[:n_valid].all():
+        return False
+    return bool(s.iloc[:n_valid].is_monotonic_increasing)
 
 
 def _frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:

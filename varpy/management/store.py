@@ -133,7 +133,9 @@ def read_dataset(path: Path) -> pd.DataFrame:
 
 
 def dump_yaml(data) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    # Non-ASCII is escaped: with allow_unicode, characters such as U+0085 (a YAML line break)
+    # are written raw and do not read back as written.
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=False, default_flow_style=False)
 
 
 def load_yaml(path: Path):

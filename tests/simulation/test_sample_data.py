@@ -25,10 +25,13 @@ def _script(sample_data):
     return module
 
 
+GENERATED = ("volcano", "lab")  # the script's folders; the YAML specs beside them are hand-written
+
+
 def _committed(sample_data):
     return sorted(p.relative_to(sample_data) for p in sample_data.rglob("*")
-                  if p.is_file() and p.name != "make_sample_data.py"
-                  and "__pycache__" not in p.parts)
+                  if p.is_file() and "__pycache__" not in p.parts
+                  and (p.parts[len(sample_data.parts)] in GENERATED or p.name == "README.md"))
 
 
 def test_script_regenerates_the_committed_files_byte_for_byte(sample_data, tmp_path):

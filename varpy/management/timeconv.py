@@ -145,10 +145,12 @@ def from_ordinal_days(values) -> pd.DatetimeIndex | pd.Timestamp:
     """Inverse of :func:`to_ordinal_days` (to the nanosecond where float precision allows)."""
     scalar = np.ndim(values) == 0
     arr = np.atleast_1d(np.asarray(values, dtype=np.float64))
-    whole = np.floor(arr)
-    ns = (whole - ORDINAL_OF_UNIX_EPOCH) * _NS_PER_DAY + np.round((arr - whole) * _NS_PER_DAY)
+    missing = np.isnan(arr)
+    filled = np.where(missing, ORDINAL_OF_UNIX_EPOCH, arr)
+    whole = np.floor(filled)
+    ns = (whole - ORDINAL_OF_UNIX_EPOCH) * _NS_PER_DAY + np.round((filled - whole) * _NS_PER_DAY)
     idx = pd.to_datetime(ns.astype("int64"), unit="ns", utc=True)
-    idx = idx.where(~np.isnan(arr))
+    idx = idx.where(~missing)
     return idx[0] if scalar else idx
 
 

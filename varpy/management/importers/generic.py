@@ -1,0 +1,449 @@
+"""Generic importers: any CSV/TSV table through a column mapping, and ObsPy event formats.
+
+``read_table`` turns a delimited file with arbitrary column names into a canonical varpy
+table: the user says which source column holds each canonical column. ``read_obspy`` reads
+anything :func:`obspy.read_events` reads (QuakeML, NLLoc, ...), and
+:func:`to_obspy_catalog` / :func:`from_obspy_catalog` convert between varpy catalogues and
+ObsPy :class:`~obspy.core.event.Catalog` objects.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from varpy.management.importers.generic import read_table
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "cat.csv"
+>>> _ = path.write_text("when,lat,lon,z,ml\\n2011-10-10T12:00:00Z,27.7,-18.0,12.5,2.1\\n")
+>>> cat = read_table(path, columns={"time": "when", "latitude": "lat", "longitude": "lon",
+...                                 "depth": "z", "magnitude": "ml"})
+>>> cat.columns.tolist()
+['time', 'latitude', 'longitude', 'depth', 'magnitude']
+>>> str(cat["time"].iloc[0]), float(cat["depth"].iloc[0])
+('2011-10-10 12:00:00+00:00', 12.5)
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from varpy.exceptions import DataFormatError
+from varpy.management.importers import _parsing as P
+from varpy.management.importers.lab import seconds_per_unit
+from varpy.management.importers.registry import TIME_COLUMNS, register
+from varpy.management.timeconv import from_ordinal_days
+
+__all__ = [
+    "read_table",
+    "read_obspy",
+    "to_obspy_catalog",
+    "from_obspy_catalog",
+    "TEXT_COLUMNS",
+    "REQUIRED_COLUMNS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Canonical columns kept as text; every other mapped column is read as float64.
+TEXT_COLUMNS = frozenset({"event_id", "magnitude_type", "place", "intensity", "quality",
+                          "type", "vent", "elevation", "description", "region", "station"})
+#: Columns each datatype must have (docs/design.md); ``None`` entries mean "at least one value
+#: column".
+REQUIRED_COLUMNS = {
+    "ecvd": ("time", "latitude", "longitude", "depth", "magnitude"),
+    "scvd": ("time", None),
+    "evd": ("start",),
+    "ecld": ("time", ("magnitude", "amplitude", "energy")),
+    "scld": ("time", None),
+}
+_VOLCANIC = ("ecvd", "scvd", "evd")
+_TIME_TARGETS = ("time", "start", "end")
+
+
+def _check_mapping(columns, kind: str, path) -> dict:
+    if not isinstance(columns, Mapping) or not columns:
+        raise DataFormatError("read_table needs columns={canonical name: source column}",
+                              path=path, expected="for example {'time': 'origin_time', "
+                              "'magnitude': 'mag', ...}")
+    mapping = {}
+    for target, source in columns.items():
+        if isinstance(source, (list, tuple)):
+            if target not in _TIME_TARGETS or not source:
+                raise DataFormatError(f"only time columns may join several source columns; "
+                                      f"{target!r} maps to {source!r}", path=path,
+                                      column=target, expected="one source column")
+            mapping[str(target)] = tuple(source)
+        else:
+            mapping[str(target)] = (source,)
+    for need in REQUIRED_COLUMNS[kind]:
+        if need is None:
+            if not [t for t in mapping if t not in (*_TIME_TARGETS, *TEXT_COLUMNS)]:
+                raise DataFormatError(f"a {kind} table needs at least one value column",
+                                      path=path, expected="e.g. columns={'time': ..., "
+                                                          "'tilt': ...}")
+        elif isinstance(need, tuple):
+            if not any(n in mapping for n in need):
+                raise DataFormatError(f"a {kind} table needs one of {', '.join(need)}",
+                                      path=path, column=need[0],
+                                      expected=f"columns= mapping one of {', '.join(need)}")
+        elif need not in mapping:
+            named = ", ".join(n for n in REQUIRED_COLUMNS[kind] if isinstance(n, str))
+            raise DataFormatError(f"columns= does not map {need!r}, which a {kind} table needs",
+                                  path=path, column=need, expected=f"a mapping for {named}")
+    return mapping
+
+
+def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
+               header: bool = True, time_format: str | None = None,
+               time_unit: str = "seconds", missing: Sequence[float] = (),
+               encoding: str = "utf-8") -> pd.DataFrame:
+    """Read a CSV/TSV table whose columns are named by a user mapping.
+
+    Parameters
+    ----------
+    path : path-like
+    columns : mapping
+        ``{canonical name: source column}``. Source columns are header names, or 0-based
+        positions when ``header=False``. A time column may join several source columns with a
+        space, e.g. ``{'time': ('date', 'hour')}`` with ``time_format='%d/%m/%Y %H:%M:%S'``.
+        Text columns (:data:`TEXT_COLUMNS`) stay text; the others are read as float64.
+    kind : {'ecvd', 'scvd', 'evd', 'ecld', 'scld'}
+        Datatype; decides the required columns (:data:`REQUIRED_COLUMNS`) and the time scale.
+    sep : str
+        Field separator (``','``, ``'\\t'``, ``';'``).
+    header : bool
+        The first line holds column names.
+    time_format : str, optional
+        Volcanic kinds: a ``strptime`` format, ``'ordinal'`` (VarPy ordinal days), ``'unix'``
+        (seconds since 1970) or None for ISO 8601 (time zones honoured; naive times are UTC).
+    time_unit : {'seconds', 'minutes', 'hours'}
+        Laboratory kinds: unit of the time column, converted to seconds.
+    missing : sequence of float
+        Codes that mean "no value" in numeric columns (e.g. ``(-999,)``).
+    encoding : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        The mapped columns under their canonical names, sorted by time.
+    """
+    kind = str(kind).lower()
+    if kind not in TIME_COLUMNS:
+        raise DataFormatError(f"unknown datatype {kind!r}", path=path,
+                              expected=f"one of {', '.join(TIME_COLUMNS)}")
+    path = P.check_file(path)
+    mapping = _check_mapping(columns, kind, path)
+    sources = list(dict.fromkeys(s for group in mapping.values() for s in group))
+    numeric_times = kind not in _VOLCANIC or str(time_format).lower() in ("ordinal", "unix")
+    text_sources = {s for t, group in mapping.items()
+                    if t in TEXT_COLUMNS or (t in _TIME_TARGETS and not numeric_times)
+                    for s in group}
+    first_line = 2 if header else 1
+    options = dict(sep=sep, header=0 if header else None, encoding=encoding,
+                   skip_blank_lines=False, keep_default_na=False,
+                   na_values=list(P.MISSING_TEXT), engine="c")
+    try:
+        table = pd.read_csv(path, **options)
+        # text that pandas read as numbers: read those columns again as text ('007', '0930')
+        reread = [s for s in text_sources if s in table.columns
+                  and not pd.api.types.is_string_dtype(table[s]) and table[s].notna().any()]
+        if reread:
+            text = pd.read_csv(path, usecols=reread, dtype={s: "str" for s in reread},
+                               **options)
+            for source in reread:
+                table[source] = text[source]
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, encoding) from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        layout = f"{P._SEP_NAMES.get(sep, repr(sep))}-separated fields"
+        raise DataFormatError(f"cannot split the file into columns: {exc}", path=path,
+                              expected=("a header line and " if header else "") + layout) from exc
+    absent = [s for s in sources if s not in table.columns]
+    if absent:
+        raise DataFormatError(f"source column(s) {', '.join(map(repr, absent))} not in the file",
+                              path=path, line=1 if header else None, column=absent[0],
+                              expected=f"one of {', '.join(map(repr, table.columns))}")
+    blank = table[sources].isna().all(axis=1).to_numpy()
+    lines = np.arange(len(table)) + first_line
+    if blank.any():
+        table, lines = table.loc[~blank], lines[~blank]
+    if table.empty:
+        raise DataFormatError("no data lines", path=path, line=first_line,
+                              expected="at least one row of values")
+    result = {}
+    sort_key = None
+    for target, group in mapping.items():
+        if target in _TIME_TARGETS:
+            key = _time_column(table, group, kind, time_format, time_unit, path, lines,
+                               required=(target != "end"), target=target)
+            result[target] = P.utc_series(key) if kind in _VOLCANIC else key
+            if target == TIME_COLUMNS[kind]:
+                sort_key = key
+        elif target in TEXT_COLUMNS:
+            result[target] = P.clean_text(table[group[0]].astype("str"))
+        else:
+            result[target] = _numbers(table[group[0]], path, lines, group[0], missing)
+    if kind == "evd" and "end" not in result:
+        result["end"] = P.utc_series(np.full(len(table), np.iinfo(np.int64).min))
+    ordered = {k: result[k] for k in [TIME_COLUMNS[kind]] + [k for k in result
+                                                             if k != TIME_COLUMNS[kind]]}
+    return P.assemble(ordered, sort_key)
+
+
+def _decode_error(path, encoding) -> DataFormatError:
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return P.decode_error(path, raw, lineno, exc, encoding)
+    return DataFormatError(f"cannot decode the file as {encoding}", path=path)
+
+
+def _numbers(col: pd.Series, path, lines, source, missing) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=np.float64)
+    else:
+        values = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.isnan(values) & col.notna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataFormatError(f"cannot read {col.iloc[i]!r} as a number", path=path,
+                                  line=int(lines[i]), column=source,
+                                  expected="a number or an empty field")
+    if len(missing):
+        values = np.where(np.isin(values, np.asarray(missing, dtype=np.float64)), np.nan, values)
+    return values
+
+
+def _time_column(table, group, kind, time_format, time_unit, path, lines, *, required, target):
+    name = " + ".join(map(str, group))
+    if len(group) == 1:
+        text = table[group[0]]
+    else:
+        text = table[group[0]].astype("str")
+        for source in group[1:]:
+            text = text + " " + table[source].astype("str")
+    present = text.notna().to_numpy()
+    if required and not present.all():
+        i = int(np.flatnonzero(~present)[0])
+        raise DataFormatError(f"missing {target}", path=path, line=int(lines[i]), column=name,
+                              expected="a time on every line")
+    if kind not in _VOLCANIC:
+        values = _numbers(text, path, lines, name, ())
+        return values * seconds_per_unit(time_unit, path=path)
+    fmt = (time_format or "").lower()
+    if fmt in ("ordinal", "unix"):
+        values = _numbers(text, path, lines, name, ())
+        ok = ~np.isnan(values)
+        filled = np.where(ok, values, 0.0 if fmt == "unix" else 719163.0)  # NaN -> 1970-01-01
+        if fmt == "ordinal":
+            idx = pd.DatetimeIndex(from_ordinal_days(filled))
+        else:
+            idx = pd.to_datetime(filled, unit="s", utc=True)
+        ns = idx.as_unit("ns").asi8.copy()
+    elif time_format:
+        ns, ok = P.datetime_ns(text.astype("str"), time_format)
+    else:
+        parsed = pd.to_datetime(text.astype("str"), format="ISO8601", utc=True, errors="coerce")
+        ok = parsed.notna().to_numpy().copy()
+        years = parsed.dt.year.to_numpy()
+        ok &= (years >= P.YEAR_MIN) & (years <= P.YEAR_MAX) | ~ok
+        ns = parsed.where(ok).astype("datetime64[ns, UTC]").array.asi8.copy()
+    bad = ~ok & present
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(f"cannot read {text.iloc[i]!r} as a time", path=path,
+                              line=int(lines[i]), column=name,
+                              expected=(f"times formatted as {time_format!r}" if time_format
+                                        else "ISO 8601 times such as 2011-10-10T12:00:00Z (or "
+                                             "give time_format=)"))
+    ns[~ok] = np.iinfo(np.int64).min
+    return ns
+
+
+def read_csv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
+    """:func:`read_table` with comma-separated fields (registered as ``'csv'``)."""
+    options.setdefault("sep", ",")
+    return read_table(path, columns=columns, kind=kind, **options)
+
+
+def read_tsv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
+    """:func:`read_table` with tab-separated fields (registered as ``'tsv'``)."""
+    options.setdefault("sep", "\t")
+    return read_table(path, columns=columns, kind=kind, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# ObsPy
+# --------------------------------------------------------------------------------------------
+def _nan(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def from_obspy_catalog(catalog, *, path=None) -> pd.DataFrame:
+    """An ObsPy :class:`~obspy.core.event.Catalog` as a varpy ECVD table.
+
+    Each event contributes its preferred origin and magnitude (else the first ones). Depths are
+    converted from metres (QuakeML) to kilometres. Missing values are NaN.
+
+    Parameters
+    ----------
+    catalog : obspy.core.event.Catalog or iterable of Event
+    path : path-like, optional
+        Source file, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time``, ``latitude``, ``longitude``, ``depth`` (km), ``magnitude``, ``event_id``
+        (the event's resource id), ``magnitude_type``, ``place`` (first event description).
+
+    Raises
+    ------
+    DataFormatError
+        An event has no origin time.
+    """
+    n = len(catalog)
+    time_ns = np.empty(n, dtype=np.int64)
+    num = {k: np.full(n, np.nan) for k in ("latitude", "longitude", "depth", "magnitude")}
+    text = {k: [None] * n for k in ("event_id", "magnitude_type", "place")}
+    for i, event in enumerate(catalog):
+        origin = event.preferred_origin() or (event.origins[0] if event.origins else None)
+        if origin is None or origin.time is None:
+            raise DataFormatError(f"event {i + 1} ({event.resource_id}) has no origin time",
+                                  path=path, column="time",
+                                  expected="every event with an origin and its time")
+        time_ns[i] = origin.time.ns
+        num["latitude"][i] = _nan(origin.latitude)
+        num["longitude"][i] = _nan(origin.longitude)
+        num["depth"][i] = _nan(origin.depth) / 1000.0
+        magnitude = event.preferred_magnitude() or (event.magnitudes[0] if event.magnitudes
+                                                    else None)
+        if magnitude is not None:
+            num["magnitude"][i] = _nan(magnitude.mag)
+            text["magnitude_type"][i] = magnitude.magnitude_type
+        text["event_id"][i] = str(event.resource_id)
+        if event.event_descriptions:
+            text["place"][i] = event.event_descriptions[0].text
+    columns = {"time": P.utc_series(time_ns), **num,
+               **{k: P.clean_text(pd.Series(v, dtype="str")) for k, v in text.items()}}
+    return P.assemble(columns, time_ns)
+
+
+def to_obspy_catalog(catalog: pd.DataFrame):
+    """A varpy ECVD table as an ObsPy :class:`~obspy.core.event.Catalog`.
+
+    One event a row with one origin (time, latitude, longitude, depth in metres) and one
+    magnitude (value and ``magnitude_type``), both preferred. ``event_id`` becomes the event's
+    resource id and ``place`` its description. NaN values are left unset.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from varpy.management.importers.generic import to_obspy_catalog, from_obspy_catalog
+    >>> cat = pd.DataFrame({"time": pd.to_datetime(["2011-10-10 12:00:00.25"], utc=True),
+    ...                     "latitude": [27.7], "longitude": [-18.0], "depth": [12.5],
+    ...                     "magnitude": [2.1]})
+    >>> obspy_cat = to_obspy_catalog(cat)
+    >>> obspy_cat[0].preferred_origin().depth
+    12500.0
+    >>> back = from_obspy_catalog(obspy_cat)
+    >>> bool((back["time"] == cat["time"]).all())
+    True
+    """
+    from obspy import UTCDateTime
+    from obspy.core.event import (Catalog, Event, EventDescription, Magnitude, Origin,
+                                  ResourceIdentifier)
+
+    if not isinstance(catalog, pd.DataFrame) or "time" not in catalog.columns:
+        raise DataFormatError("to_obspy_catalog needs a DataFrame with a 'time' column",
+                              column="time", expected="an ECVD table")
+    times = catalog["time"]
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
+    if times.isna().any():
+        raise DataFormatError(f"row {int(np.flatnonzero(times.isna())[0])} has no time",
+                              column="time", expected="a time for every event")
+    time_ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
+
+    def floats(name, scale=1.0):
+        if name not in catalog.columns:
+            return [None] * len(catalog)
+        values = catalog[name].to_numpy(dtype=np.float64) * scale
+        return [None if np.isnan(v) else float(v) for v in values]
+
+    def texts(name):
+        if name not in catalog.columns:
+            return [None] * len(catalog)
+        return [None if pd.isna(v) else str(v) for v in catalog[name]]
+
+    lat, lon, depth, mag = (floats("latitude"), floats("longitude"), floats("depth", 1000.0),
+                            floats("magnitude"))
+    ids, mtypes, places = texts("event_id"), texts("magnitude_type"), texts("place")
+    events = []
+    for i in range(len(catalog)):
+        event = Event(resource_id=ResourceIdentifier(ids[i]) if ids[i] else ResourceIdentifier())
+        origin = Origin(time=UTCDateTime(ns=int(time_ns[i])), latitude=lat[i],
+                        longitude=lon[i], depth=depth[i])
+        event.origins.append(origin)
+        event.preferred_origin_id = origin.resource_id
+        if mag[i] is not None or mtypes[i] is not None:
+            magnitude = Magnitude(mag=mag[i], magnitude_type=mtypes[i],
+                                  origin_id=origin.resource_id)
+            event.magnitudes.append(magnitude)
+            event.preferred_magnitude_id = magnitude.resource_id
+        if places[i]:
+            event.event_descriptions.append(EventDescription(text=places[i],
+                                                             type="region name"))
+        events.append(event)
+    return Catalog(events=events)
+
+
+def read_obspy(path, *, obspy_format: str | None = None) -> pd.DataFrame:
+    """Read an event file with :func:`obspy.read_events` (QuakeML, NLLoc, ZMAP, ...).
+
+    Parameters
+    ----------
+    path : path-like
+    obspy_format : str, optional
+        ObsPy format name (``'QUAKEML'``, ``'ZMAP'``, ...); ObsPy guesses it if None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`from_obspy_catalog`.
+    """
+    from obspy import read_events
+
+    path = P.check_file(path)
+    try:
+        catalog = read_events(str(path), format=obspy_format)
+    except (TypeError, ValueError, SyntaxError, KeyError, IndexError, AttributeError) as exc:
+        # ObsPy signals "unknown format" with TypeError and parse failures with ValueError or
+        # lxml's XMLSyntaxError (a SyntaxError); all mean "not readable as this format".
+        raise DataFormatError(f"ObsPy cannot read the file: {exc}", path=path,
+                              expected=f"an event file in {obspy_format or 'a format ObsPy knows'}"
+                              ) from exc
+    if len(catalog) == 0:
+        raise DataFormatError("the file holds no events", path=path,
+                              expected="at least one event")
+    return from_obspy_catalog(catalog, path=path)
+
+
+def read_quakeml(path) -> pd.DataFrame:
+    """Read a QuakeML file (registered as ``'quakeml'``); see :func:`read_obspy`."""
+    return read_obspy(path, obspy_format="QUAKEML")
+
+
+_ALL = tuple(TIME_COLUMNS)
+register("csv", read_csv_table, kinds=_ALL,
+         description="comma-separated table with a header; option columns={canonical: source}"
+                     ", time_format, time_unit, missing")
+register("tsv", read_tsv_table, kinds=_ALL,
+         description="tab-separated table with a header; option columns={canonical: source}"
+                     ", time_format, time_unit, missing")
+register("quakeml", read_quakeml, kinds=("ecvd",),
+         description="QuakeML event file, through obspy.read_events")
+register("obspy", read_obspy, kinds=("ecvd",),
+         description="any event format obspy.read_events reads; option obspy_format")

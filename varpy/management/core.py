@@ -340,9 +340,16 @@ class Project:
                             model_kind: str = "") -> None:
         """Append a :class:`~varpy.management.models.ModelOutput` to ``models[output.model]``
         of a datatype and persist it (merged with whatever other processes stored)."""
+        self.record_model_outputs(kind, [output], station=station, model_kind=model_kind)
+
+    def record_model_outputs(self, kind: str, outputs, *, station: str | None = None,
+                             model_kind: str = "") -> None:
+        """Append several outputs (in order) and persist them in one write."""
         dt = self.get(kind, station)
-        model = dt.models.setdefault(output.model, Model(output.model, model_kind or output.kind))
-        model.add(output)
+        for output in outputs:
+            model = dt.models.setdefault(output.model,
+                                         Model(output.model, model_kind or output.kind))
+            model.add(output)
         self._persist_models(dt)
 
     def _station_for(self, kind: str, station, md: dict):

@@ -51,7 +51,7 @@ def to_builtin(value: Any) -> Any:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -151,11 +151,10 @@ class Model:
         return pd.DataFrame(rows)
 
     def merged(self, other: "Model") -> "Model":
-        """Union of two histories of the same model, ordered by creation time."""
-        seen = {o.uid: o for o in self.outputs}
-        for o in other.outputs:
-            seen.setdefault(o.uid, o)
-        outs = sorted(seen.values(), key=lambda o: (o.created, o.uid))
+        """Union of two histories of the same model: this one's outputs in their order, then
+        those of ``other`` that are new, in theirs (order never depends on clocks)."""
+        seen = {o.uid for o in self.outputs}
+        outs = list(self.outputs) + [o for o in other.outputs if o.uid not in seen]
         return Model(self.name, self.kind or other.kind, outs)
 
     def to_dict(self) -> dict:

@@ -211,7 +211,7 @@ class _Catalogue(Datatype):
             self.record_output(f"mc_{method}", result)
         return result
 
-    def b_value(self, mc=None, *, method: str = "tinti", store: bool = True, **options):
+    def b_value(self, mc=None, *, method: str = "tinti_mulargia", store: bool = True, **options):
         """Gutenberg-Richter b-value (see :func:`varpy.analysis.magnitudes.b_value`)."""
         from varpy.analysis import magnitudes
 

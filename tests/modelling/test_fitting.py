@@ -1,0 +1,264 @@
+"""Simulate-then-recover, coverage, optimum and optimiser tests of varpy.modelling.fitting.
+
+Every model is simulated exactly (``simulate_events`` in test_models.py) on the window
+[0, 100) from fixed seeds and refitted with the default method. Measured on the seeds below
+(numbers quoted so a regression is visible; the assertions use binomial 3-sigma bands):
+
+=============  ====  ======  ==========================================================
+model          fits  N mean  95 % interval coverage (Wald: k, c on log scale, others natural)
+=============  ====  ======  ==========================================================
+constant       200   301     k 0.950
+exponential    200   637     k 0.955, lam 0.960
+iol            200   903     k 0.950, tf 0.940, p 0.960; profile-likelihood tf 0.945
+hyperbolic     200   183     k 0.940, tf 0.960; profile-likelihood tf 0.945
+mol            200   265     k 0.970, c 0.985, p 0.970
+creep          16    335     profile-likelihood tf 15/16; median z of every parameter
+                             within 0.17 of 0
+=============  ====  ======  ==========================================================
+
+Mean/sd of the z-scores (estimate - truth) / se over the 200 fits lie in -0.10..0.08 and
+0.90..1.05; the largest |score x se| at a reported optimum is 2e-12.
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy import optimize, stats
+
+from tests.modelling.test_models import TRUTH, simulate_events
+from varpy.exceptions import FitError
+from varpy.modelling import fitting as ft
+from varpy.modelling.models import get_model
+from varpy.statistics import likelihoods as lk
+
+N_REP = 200
+# a larger k for the IOL so that its asymptotics (Wald intervals) apply: N ~ 900 events
+SIM = dict(TRUTH, iol={"k": 750.0, "tf": 110.0, "p": 1.2})
+LOG_SCALE = {"k", "c"}
+
+
+def _band(n, level=0.95):
+    """3-sigma binomial band for the coverage of n intervals at ``level``."""
+    sd = math.sqrt(level * (1 - level) / n)
+    return level - 3 * sd, min(1.0, level + 3 * sd)
+
+
+def _recover(name, n_rep, seed0=1000):
+    model = get_model(name)
+    truth = SIM[name]
+    out = {"est": {k: [] for k in truth}, "se": {k: [] for k in truth},
+           "wald": {k: 0 for k in truth}, "profile": 0, "n_profile": 0, "n": [], "grad": []}
+    for seed in range(seed0, seed0 + n_rep):
+        t = simulate_events(model, truth, 0.0, 100.0, seed)
+        res = model.fit(t, 0.0, 100.0, warn=False)
+        out["n"].append(t.size)
+        for k, v in truth.items():
+            out["est"][k].append(res.params[k])
+            out["se"][k].append(res.stderr[k])
+            lo, hi = res.wald_ci(scale="log" if k in LOG_SCALE else "natural")[k]
+            out["wald"][k] += lo <= v <= hi
+        if res.tf_ci is not None:
+            out["n_profile"] += 1
+            out["profile"] += res.tf_ci[0] <= truth["tf"] <= res.tf_ci[1]
+        # score at the optimum, scaled by the standard errors (dimensionless)
+        g = model.gradient(t, 0.0, 100.0, res.params)
+        se = np.array([res.stderr[k] for k in model.param_names])
+        out["grad"].append(np.abs(g * se))
+    return out
+
+
+@pytest.fixture(scope="module", params=["constant", "exponential", "iol", "hyperbolic", "mol"])
+def recovered(request):
+    return request.param, _recover(request.param, N_REP)
+
+
+def test_estimates_are_unbiased_within_their_errors(recovered):
+    name, out = recovered
+    for k, v in SIM[name].items():
+        est = np.asarray(out["est"][k])
+        se = np.asarray(out["se"][k])
+        if k in LOG_SCALE:               # z-scores on the scale the estimator is normal on
+            z = (np.log(est) - math.log(v)) / (se / est)
+        else:
+            z = (est - v) / se
+        # mean of N_REP standard normals: sd 0.07; errors should be calibrated (sd ~ 1)
+        assert abs(np.mean(z)) < 0.25, (name, k, np.mean(z))
+        assert 0.8 < np.std(z) < 1.25, (name, k, np.std(z))
+
+
+def test_wald_and_profile_intervals_reach_nominal_coverage(recovered):
+    name, out = recovered
+    lo, hi = _band(N_REP)
+    for k, hits in out["wald"].items():
+        assert lo <= hits / N_REP <= hi, (name, k, hits / N_REP)
+    if "tf" in SIM[name]:
+        assert out["n_profile"] == N_REP
+        cov = out["profile"] / N_REP
+        assert lo <= cov <= hi, (name, cov)
+
+
+def test_gradient_vanishes_at_the_mle(recovered):
+    """|score x se| (a dimensionless step) is tiny at every reported optimum."""
+    name, out = recovered
+    worst = np.max(np.asarray(out["grad"]))
+    assert worst < 1e-8, (name, worst)
+
+
+def test_creep_recovery_and_profile_coverage():
+    out = _recover("creep", 16, seed0=500)
+    truth = SIM["creep"]
+    for k in ("k1", "c", "p1", "tf", "p2"):
+        est = np.asarray(out["est"][k])
+        se = np.asarray(out["se"][k])
+        ok = np.isfinite(se)
+        z = (est[ok] - truth[k]) / se[ok]
+        assert abs(np.median(z)) < 0.75, (k, np.median(z))
+    assert out["profile"] >= 13, out["profile"]
+
+
+# --------------------------------------------------------------------------------------------
+# the global optimum
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["iol", "hyperbolic", "mol", "exponential"])
+def test_default_and_multistart_agree_and_starts_do_not_matter(name):
+    """Two independent optimisers (profile grid vs projected BFGS) find the same optimum, and
+    starting values do not change the default fit."""
+    model = get_model(name)
+    rng = np.random.default_rng(42)
+    for seed in (1, 2, 3):
+        t = simulate_events(model, SIM[name], 0.0, 100.0, seed)
+        ref = model.fit(t, 0.0, 100.0, warn=False)
+        multi = model.fit(t, 0.0, 100.0, method="multistart", warn=False)
+        assert multi.loglik == pytest.approx(ref.loglik, abs=1e-7)
+        assert multi.loglik <= ref.loglik + 1e-7
+        for _ in range(3):
+            x0 = {k: v * math.exp(rng.normal(0, 0.7)) for k, v in SIM[name].items()}
+            if "tf" in x0:
+                x0["tf"] = 100.0 + rng.uniform(0.01, 300.0)
+            again = model.fit(t, 0.0, 100.0, x0=x0, warn=False)
+            assert again.loglik == pytest.approx(ref.loglik, abs=1e-9)
+            for k in model.param_names:
+                assert again.params[k] == pytest.approx(ref.params[k], rel=1e-5)
+
+
+def test_single_starts_of_the_bfgs_reach_the_same_optimum():
+    """From scattered single starts the box optimiser reaches the profile optimum."""
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 9)
+    window = ft.EventWindow(t, 0.0, 100.0)
+    ref = model.fit(t, 0.0, 100.0, warn=False).loglik
+    rng = np.random.default_rng(0)
+    lls = []
+    for _ in range(8):
+        start = np.array([1.0, 100.0 + 10 ** rng.uniform(-1, 2.5), rng.uniform(0.2, 3.0)])
+        opt = model._maximize(window, [0, 1, 2], np.zeros(3), [start])
+        lls.append(opt.loglik)
+    assert np.allclose(lls, ref, atol=1e-6)
+
+
+def test_expansion_and_direct_sums_give_the_same_fit():
+    model = get_model("iol")
+    t = simulate_events(model, {"k": 4000.0, "tf": 110.0, "p": 1.2}, 0.0, 100.0, 3)
+    assert t.size > 4096
+    big = model.fit(t, 0.0, 100.0, warn=False)            # expansion (automatic)
+    window = ft.EventWindow(t, 0.0, 100.0)
+    window.__dict__["iol_sums"] = lk.LogDistanceSums(100.0 - t, 100.0, method="exact")
+    exact = model.fit(window, warn=False)
+    assert big.loglik == pytest.approx(exact.loglik, rel=1e-12)
+    for k in ("k", "tf", "p"):
+        assert big.params[k] == pytest.approx(exact.params[k], rel=1e-7)
+    assert big.tf_ci == pytest.approx(exact.tf_ci, rel=1e-7)
+
+
+def test_profile_interval_endpoints_by_independent_refits():
+    """At the reported tf interval ends, fits with tf fixed lose chi2_1(0.95)/2 = 1.9207."""
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 21)
+    res = model.fit(t, 0.0, 100.0, warn=False)
+    drop = 0.5 * stats.chi2.ppf(0.95, 1)
+    for end in res.tf_ci:
+        if math.isfinite(end):
+            fixed = model.fit(t, 0.0, 100.0, fixed={"tf": end}, method="multistart", warn=False)
+            assert res.loglik - fixed.loglik == pytest.approx(drop, abs=1e-6)
+
+
+def test_retrospective_and_fixed_parameters():
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 4)
+    retro = model.fit(t, 0.0, 100.0, fixed={"tf": 110.0}, warn=False)
+    assert retro.params["tf"] == 110.0 and retro.n_params == 2 and retro.tf_ci is None
+    assert retro.cov_names == ["k", "p"]
+    both = model.fit(t, 0.0, 100.0, fixed={"tf": 110.0, "p": 1.2}, warn=False)
+    assert both.params["k"] == pytest.approx(t.size / float(model.integral(0, 100, [1, 110, 1.2])))
+    hyp = get_model("hyperbolic").fit(t, 0.0, 100.0, warn=False)
+    iol_p1 = model.fit(t, 0.0, 100.0, fixed={"p": 1.0}, warn=False)
+    assert hyp.loglik == pytest.approx(iol_p1.loglik, abs=1e-9)
+    assert hyp.params["tf"] == pytest.approx(iol_p1.params["tf"], rel=1e-7)
+    kfix = model.fit(t, 0.0, 100.0, fixed={"k": retro.params["k"]}, warn=False)
+    assert kfix.method == "multistart" and kfix.loglik >= retro.loglik - 1e-7
+
+
+# --------------------------------------------------------------------------------------------
+# optimiser building blocks
+# --------------------------------------------------------------------------------------------
+
+def test_minimize_box_on_rosenbrock_with_an_active_bound():
+    f = lambda x: (optimize.rosen(x), optimize.rosen_der(x))  # noqa: E731
+    free = ft.minimize_box(f, np.full(4, -1.2), [None] * 4, [None] * 4)
+    np.testing.assert_allclose(free.x, 1.0, atol=1e-6)
+    bounded = ft.minimize_box(f, np.zeros(4), [None] * 4, [0.5, None, None, None])
+    ref = optimize.minimize(optimize.rosen, np.zeros(4), jac=optimize.rosen_der, method="SLSQP",
+                            bounds=[(None, 0.5)] + [(None, None)] * 3,
+                            options={"ftol": 1e-14, "maxiter": 1000})
+    assert bounded.x[0] == 0.5
+    assert bounded.fun == pytest.approx(ref.fun, abs=1e-9)
+
+
+def test_legacy_mode_is_scipy_fmin():
+    """method='legacy' is exactly scipy.optimize.fmin (defaults) on the same likelihood."""
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 6)
+
+    def negll(x):
+        v = -lk.iol_loglik(t, 0.0, 100.0, *x)
+        return v if np.isfinite(v) else 1e15
+
+    xopt, fopt, _, _, _ = optimize.fmin(negll, [50.0, 200.0, 1.1], full_output=True, disp=False)
+    res = model.fit(t, 0.0, 100.0, method="legacy", warn=False)
+    np.testing.assert_allclose([res.params[k] for k in ("k", "tf", "p")], xopt, rtol=1e-12)
+    assert res.loglik == pytest.approx(-fopt, rel=1e-14)
+    # never worse than the legacy optimum (up to rounding of the two formulas, ~1e-15 relative)
+    assert model.fit(t, 0.0, 100.0, warn=False).loglik >= res.loglik - 1e-9 * abs(res.loglik)
+
+
+def test_infeasible_starts_raise_fit_error():
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 6)
+    window = ft.EventWindow(t, 0.0, 100.0)
+    with pytest.raises(FitError, match="finite log-likelihood"):
+        ft.multistart_maximize(lambda x: -np.inf, None, model.parameters(0.0, 100.0), [0, 1, 2],
+                               np.zeros(3), [np.array([1.0, 110.0, 1.0])])
+    assert window.n == t.size
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(["iol", "hyperbolic", "mol", "exponential"]),
+       scale=st.floats(0.5, 2.0), shape=st.floats(0.7, 1.6), seed=st.integers(0, 10**6))
+def test_gradient_vanishes_at_the_mle_property(name, scale, shape, seed):
+    """Property over parameters and data: the score is ~0 at an interior optimum."""
+    truth = dict(SIM[name])
+    truth["k"] *= scale
+    if "p" in truth:
+        truth["p"] *= shape
+    if "lam" in truth:
+        truth["lam"] *= shape
+    model = get_model(name)
+    t = simulate_events(model, truth, 0.0, 100.0, seed)
+    res = model.fit(t, 0.0, 100.0, warn=False)
+    if any("bound" in w for w in res.warnings):
+        return                                   # a boundary optimum has a non-zero score
+    g = model.gradient(t, 0.0, 100.0, res.params)
+    se = np.array([res.stderr[k] for k in model.param_names])
+    assert np.max(np.abs(g * se)) < 1e-6

@@ -1,0 +1,1257 @@
+"""Maximum-likelihood machinery for rate models: event windows, optimisers and :class:`FitResult`.
+
+The model classes in :mod:`varpy.modelling.models` describe a rate; this module fits it.
+
+Optimisers
+----------
+``"default"``
+    The model's own global method. The power-law models (inverse Omori, hyperbolic, modified
+    Omori) profile ``k`` (``k = N/J``) and ``p`` (a concave one-dimensional problem solved in
+    closed form by :func:`varpy.statistics.likelihoods.power_law_profile`), scan the profile
+    likelihood of the remaining offset (``log(tf - t1)`` or ``log(t0 + c)``) on a grid covering
+    eleven decades, and polish every grid maximum with a safeguarded Newton iteration, so the
+    global optimum inside the bounds is found without starting values. Constant and exponential
+    rates have closed-form estimates. The creep model runs the multistart optimiser in mixture
+    coordinates (expected counts of its two terms, the total profiled) from component fits;
+    user models use ``"multistart"``.
+``"multistart"``
+    A projected-BFGS box optimiser (:func:`minimize_box`) with analytic gradients from several
+    starting points, in unconstrained coordinates (``log k``, ``log(tf - t1)``, ...) with box
+    bounds, profiling the rate scale ``k`` when the model declares one; the best optimum is
+    kept.
+``"legacy"``
+    VarPy 2016: ``scipy.optimize.minimize(method="Nelder-Mead")`` with the ``fmin`` defaults
+    (``xatol = fatol = 1e-4``, ``maxiter = maxfev = 200 * n``), no bounds, the same
+    log-likelihood, and non-finite values replaced by ``1e15``. It reproduces the published
+    Etna numbers; its optimum can be non-physical and is then flagged.
+
+Uncertainty
+-----------
+Standard errors and the covariance are the inverse observed information (minus the Hessian of
+the log-likelihood on the natural scale at the optimum; analytic for the built-in models,
+central differences of the analytic gradient otherwise). For models with a free failure time
+the fit also gives the profile-likelihood confidence interval of ``tf`` (``2 (l_max - l(tf)) <=
+chi2_1(level)``) and stores the profile curve; :meth:`FitResult.prob_failure_before` turns it
+into a probability (see there).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from typing import Any, Callable
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from varpy.exceptions import DataFormatError, FitError, FitWarning
+from varpy.statistics import likelihoods as lk
+
+__all__ = [
+    "Parameter",
+    "EventWindow",
+    "Optimum",
+    "FitResult",
+    "multistart_maximize",
+    "legacy_nelder_mead",
+    "power_law_search",
+    "observed_information",
+    "profile_interval",
+    "build_result",
+    "LEGACY_PENALTY",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Value VarPy 2016 returned for a non-finite negative log-likelihood.
+LEGACY_PENALTY = 1e15
+
+#: Default search range of power-law offsets (``tf - t1`` or ``t0 + c``) in window lengths.
+OFFSET_RANGE = (1e-8, 1e3)
+
+#: Default bounds of power-law exponents.
+P_RANGE = (0.0, 20.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters and data
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parameter:
+    """A model parameter: natural bounds and the unconstrained coordinate used to optimise it.
+
+    ``transform="log"`` optimises ``theta = log(x - anchor)`` (``anchor`` defaults to
+    ``lower``); ``transform="linear"`` optimises ``x`` itself. ``lower``/``upper`` are the
+    bounds enforced by the default and multistart optimisers (a bound may be infinite).
+    """
+
+    name: str
+    lower: float = -np.inf
+    upper: float = np.inf
+    transform: str = "linear"
+    anchor: float | None = None
+
+    def __post_init__(self):
+        if self.transform not in ("log", "linear"):
+            raise ValueError(f"transform of {self.name!r} must be 'log' or 'linear'")
+        if self.transform == "log" and self.anchor is None:
+            if not np.isfinite(self.lower):
+                raise ValueError(f"log-transformed parameter {self.name!r} needs a finite "
+                                 "lower bound")
+            object.__setattr__(self, "anchor", float(self.lower))
+
+    def to_theta(self, x: float) -> float:
+        if self.transform == "log":
+            return math.log(x - self.anchor) if x > self.anchor else -np.inf
+        return float(x)
+
+    def from_theta(self, theta: float) -> float:
+        if self.transform == "log":
+            return self.anchor + math.exp(min(theta, 709.0))
+        return float(theta)
+
+    def dx_dtheta(self, x: float) -> float:
+        return (x - self.anchor) if self.transform == "log" else 1.0
+
+    def theta_bounds(self) -> tuple[float | None, float | None]:
+        lo, hi = self.lower, self.upper
+        if self.transform == "log":
+            tlo = math.log(lo - self.anchor) if lo > self.anchor else None
+            thi = math.log(hi - self.anchor) if np.isfinite(hi) else None
+            return tlo, thi
+        return (lo if np.isfinite(lo) else None), (hi if np.isfinite(hi) else None)
+
+    def at_bound(self, x: float, rtol: float = 1e-6) -> str | None:
+        """``'lower'``/``'upper'`` if ``x`` sits on that bound (within ``rtol`` in theta)."""
+        theta = self.to_theta(x)
+        tlo, thi = self.theta_bounds()
+        scale = rtol * (1.0 + abs(theta)) if np.isfinite(theta) else 0.0
+        if tlo is not None and theta <= tlo + scale:
+            return "lower"
+        if thi is not None and theta >= thi - scale:
+            return "upper"
+        if self.transform == "linear":
+            span = (self.upper - self.lower) if np.isfinite(self.upper - self.lower) else 1.0
+            if np.isfinite(self.lower) and x <= self.lower + rtol * span:
+                return "lower"
+            if np.isfinite(self.upper) and x >= self.upper - rtol * span:
+                return "upper"
+        return None
+
+
+class EventWindow:
+    """Validated event times in the half-open window ``[t0, t1)`` with cached sufficient sums.
+
+    Parameters
+    ----------
+    times : array_like of float
+        Event times on the model's float axis (e.g. days since the window start). They are
+        sorted if necessary.
+    t0, t1 : float
+        Window; every time must satisfy ``t0 <= t < t1``.
+
+    Raises
+    ------
+    DataFormatError
+        If a time is not finite or lies outside the window, or ``t1 <= t0``.
+    """
+
+    def __init__(self, times, t0: float, t1: float):
+        arr = np.asarray(times, dtype=np.float64).ravel()
+        t0 = float(t0)
+        t1 = float(t1)
+        if not (np.isfinite(t0) and np.isfinite(t1) and t1 > t0):
+            raise DataFormatError(f"invalid window [{t0}, {t1})", key="t0/t1",
+                                  expected="finite t0 < t1")
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DataFormatError(f"{int(bad.sum())} event time(s) are not finite (first at "
+                                  f"index {i}: {arr[i]!r})", key="times",
+                                  expected="finite floats")
+        if arr.size > 1 and np.any(np.diff(arr) < 0):
+            arr = np.sort(arr)
+        if arr.size and (arr[0] < t0 or arr[-1] >= t1):
+            outside = (arr < t0) | (arr >= t1)
+            raise DataFormatError(
+                f"{int(outside.sum())} event time(s) lie outside the window [{t0:g}, {t1:g}) "
+                f"(range of times: {arr[0]:g} to {arr[-1]:g})", key="times",
+                expected="t0 <= t < t1 (half-open window; widen t1 or drop the events)")
+        self.times = arr
+        self.t0 = t0
+        self.t1 = t1
+
+    @property
+    def n(self) -> int:
+        return int(self.times.size)
+
+    @property
+    def duration(self) -> float:
+        return self.t1 - self.t0
+
+    @cached_property
+    def n_distinct(self) -> int:
+        return int(np.count_nonzero(np.diff(self.times) > 0) + 1) if self.n else 0
+
+    @cached_property
+    def iol_sums(self) -> lk.LogDistanceSums:
+        """Sums over ``t1 - t_i`` (inverse Omori law: offset ``tf - t1``)."""
+        return lk.LogDistanceSums((self.t1 - self.times)[::-1], self.duration, presorted=True)
+
+    @cached_property
+    def mol_sums(self) -> lk.LogDistanceSums:
+        """Sums over ``t_i - t0`` (modified Omori law: offset ``t0 + c``)."""
+        return lk.LogDistanceSums(self.times - self.t0, self.duration, presorted=True)
+
+
+@dataclass
+class Optimum:
+    """What an optimiser found (internal record turned into a :class:`FitResult`)."""
+
+    x: np.ndarray                 # full natural parameter vector
+    loglik: float
+    converged: bool
+    message: str
+    method: str
+    n_starts: int = 1
+    n_evaluations: int = 0
+    x0: list | None = None
+    profile: dict | None = None   # {"tf": [...], "loglik": [...]} for a profiled failure time
+    profile_fn: Callable | None = None   # s -> (loglik, dloglik) on the offset coordinate
+    extra_warnings: list = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Generic optimisers
+# --------------------------------------------------------------------------------------------
+
+def _theta_of(params: list[Parameter], free: list[int], x: np.ndarray) -> np.ndarray:
+    return np.array([params[i].to_theta(x[i]) for i in free])
+
+
+@dataclass
+class _BoxResult:
+    x: np.ndarray
+    fun: float
+    success: bool
+    message: str
+    nit: int
+    nfev: int
+
+
+def minimize_box(fun_grad: Callable, x0, lower, upper, *, maxiter: int = 1000,
+                 gtol: float = 1e-9, max_step: float = 2.0) -> _BoxResult:
+    """Minimise a smooth function with box bounds by projected BFGS.
+
+    ``fun_grad(x) -> (f, g)``; an infeasible point may return ``f >= 1e299``. Variables on a
+    bound whose gradient points outwards are held there (active set); the others follow the
+    BFGS direction with an Armijo backtracking line search along the projected path. Steps
+    are capped at ``max_step`` (unconstrained coordinates are logs, so this is a factor of
+    ``e**2``). Converged when the projected gradient is below ``gtol * (1 + |f|)`` or the
+    objective stalls at rounding level.
+
+    (scipy's L-BFGS-B has a large per-iteration overhead in this setting, and the problems
+    here have at most a handful of parameters.)
+    """
+    lo = np.array([-np.inf if v is None else v for v in lower], dtype=np.float64)
+    hi = np.array([np.inf if v is None else v for v in upper], dtype=np.float64)
+    x = np.clip(np.asarray(x0, dtype=np.float64), lo, hi)
+    n = x.size
+    f, g = fun_grad(x)
+    nfev = 1
+    if not f < 1e299:
+        return _BoxResult(x, f, False, "infeasible start", 0, nfev)
+    H = np.eye(n) / max(1.0, float(np.max(np.abs(g))))
+    first = True
+    stall = 0
+    message = "maximum number of iterations reached"
+    success = False
+    it = 0
+    for it in range(1, maxiter + 1):
+        at_lo = (x <= lo) & (g > 0)
+        at_hi = (x >= hi) & (g < 0)
+        free = ~(at_lo | at_hi)
+        pg = np.where(free, g, 0.0)
+        if np.max(np.abs(pg), initial=0.0) <= gtol * (1.0 + abs(f)):
+            message, success = "projected gradient below tolerance", True
+            break
+        d = np.zeros(n)
+        Hf = H[np.ix_(free, free)]
+        d[free] = -(Hf @ g[free])
+        slope = float(d @ g)
+        if not slope < 0:
+            H = np.eye(n) / max(1.0, float(np.max(np.abs(pg))))
+            d = -H @ pg
+            slope = float(d @ g)
+        norm = float(np.max(np.abs(d)))
+        if norm > max_step:
+            d *= max_step / norm
+        t = 1.0
+        while True:
+            x_new = np.clip(x + t * d, lo, hi)
+            f_new, g_new = fun_grad(x_new)
+            nfev += 1
+            if f_new < 1e299 and f_new <= f + 1e-4 * float(g @ (x_new - x)):
+                break
+            t *= 0.25 if f_new >= 1e299 else 0.5
+            if t < 1e-14:
+                break
+        if t < 1e-14:
+            # no descent along the quasi-Newton direction: restart once from steepest descent
+            if not np.allclose(H, np.eye(n) * H[0, 0]):
+                H = np.eye(n) / max(1.0, float(np.max(np.abs(pg))))
+                continue
+            message, success = "line search failed (rounding level reached)", True
+            break
+        s_vec = x_new - x
+        y_vec = g_new - g
+        if abs(f - f_new) <= 1e-15 * (1.0 + abs(f)):
+            stall += 1
+        else:
+            stall = 0
+        x, f, g = x_new, f_new, g_new
+        if stall >= 3:
+            message, success = "objective change below rounding level", True
+            break
+        sy = float(s_vec @ y_vec)
+        if sy > 1e-12 * float(np.linalg.norm(s_vec) * np.linalg.norm(y_vec)):
+            if first:
+                H = np.eye(n) * (sy / float(y_vec @ y_vec))
+                first = False
+            rho = 1.0 / sy
+            V = np.eye(n) - rho * np.outer(s_vec, y_vec)
+            H = V @ H @ V.T + rho * np.outer(s_vec, s_vec)
+    return _BoxResult(x, float(f), success, message, it, nfev)
+
+
+def multistart_maximize(loglik: Callable, gradient: Callable | None, params: list[Parameter],
+                        free: list[int], base: np.ndarray, starts: list[np.ndarray], *,
+                        scale_index: int | None = None, n_events: int | None = None,
+                        unit_integral: Callable | None = None,
+                        maxiter: int = 1000) -> Optimum:
+    """Maximise ``loglik(x)`` over the ``free`` entries of ``x`` from several starts.
+
+    Each start (a full natural vector) is mapped to unconstrained coordinates (see
+    :class:`Parameter`) and polished by :func:`minimize_box` (projected BFGS) with the
+    analytic gradient (chain rule) or, if ``gradient`` is None, central differences. The best
+    result is returned.
+
+    If ``scale_index`` is given (a free parameter the rate is proportional to, like ``k``),
+    it is profiled out analytically: ``x[scale_index] = n_events / unit_integral(x)`` where
+    ``unit_integral`` is the expected number of events with that parameter set to 1. By the
+    envelope theorem the gradient of the profile is the full gradient without that entry.
+    """
+    free = list(free)
+    if scale_index is not None and scale_index in free and n_events:
+        opt_free = [i for i in free if i != scale_index]
+    else:
+        scale_index = None
+        opt_free = free
+    bounds = [params[i].theta_bounds() for i in opt_free]
+    n_eval = 0
+
+    def unpack(theta):
+        x = base.copy()
+        for j, i in enumerate(opt_free):
+            x[i] = params[i].from_theta(theta[j])
+        if scale_index is not None:
+            x[scale_index] = 1.0
+            with np.errstate(all="ignore"):
+                total = float(unit_integral(x))
+            x[scale_index] = n_events / total if total > 0 else np.nan
+        return x
+
+    def objective(theta):
+        nonlocal n_eval
+        n_eval += 1
+        zero = np.zeros(len(opt_free))
+        x = unpack(theta)
+        if not np.all(np.isfinite(x)):
+            return 1e300, zero
+        with np.errstate(all="ignore"):
+            try:
+                val = loglik(x)
+            except (OverflowError, ZeroDivisionError):
+                return 1e300, zero
+        if not np.isfinite(val):
+            return 1e300, zero
+        if gradient is None:
+            g = _central_gradient(loglik, x, opt_free, params)
+        else:
+            with np.errstate(all="ignore"):
+                try:
+                    g = np.asarray(gradient(x), dtype=np.float64)[opt_free]
+                except (OverflowError, ZeroDivisionError):
+                    return 1e300, zero
+        jac = np.array([params[i].dx_dtheta(x[i]) for i in opt_free])
+        gt = -g * jac
+        if not np.all(np.isfinite(gt)):
+            return 1e300, zero
+        return -val, gt
+
+    if not opt_free:
+        x = unpack(np.zeros(0))
+        with np.errstate(all="ignore"):
+            val = float(loglik(x))
+        return Optimum(x=x, loglik=val, converged=bool(np.isfinite(val)),
+                       message="scale parameter profiled in closed form", method="multistart",
+                       n_starts=0, n_evaluations=1)
+    best = None
+    for start in starts:
+        theta0 = _theta_of(params, opt_free, np.asarray(start, dtype=np.float64))
+        theta0 = np.array([np.clip(t, lo if lo is not None else -np.inf,
+                                   hi if hi is not None else np.inf)
+                           for t, (lo, hi) in zip(theta0, bounds)])
+        if not np.all(np.isfinite(theta0)):
+            continue
+        res = minimize_box(objective, theta0, [b[0] for b in bounds], [b[1] for b in bounds],
+                           maxiter=maxiter)
+        val = -float(res.fun)
+        if res.fun >= 1e299:
+            continue
+        if best is None or val > best[0]:
+            best = (val, res)
+    if best is None:
+        raise FitError("no starting point gave a finite log-likelihood; pass x0= inside the "
+                       "parameter bounds")
+    val, res = best
+    x = unpack(res.x)
+    converged = bool(res.success)
+    return Optimum(x=x, loglik=val, converged=converged, message=str(res.message),
+                   method="multistart", n_starts=len(starts), n_evaluations=n_eval)
+
+
+def _central_gradient(loglik: Callable, x: np.ndarray, idx: list[int],
+                      params: list[Parameter]) -> np.ndarray:
+    """Central-difference gradient of ``loglik`` in the natural coordinates ``idx``."""
+    g = np.empty(len(idx))
+    for j, i in enumerate(idx):
+        spec = params[i]
+        h = 1e-6 * ((x[i] - spec.anchor) if spec.transform == "log" else max(1.0, abs(x[i])))
+        xp = x.copy()
+        xm = x.copy()
+        xp[i] += h
+        xm[i] -= h
+        with np.errstate(all="ignore"):
+            g[j] = (loglik(xp) - loglik(xm)) / (2.0 * h)
+    return g
+
+
+def legacy_nelder_mead(loglik: Callable, free: list[int], base: np.ndarray,
+                       x0) -> Optimum:
+    """VarPy 2016's optimiser: Nelder-Mead from ``x0`` with ``fmin`` defaults, no bounds.
+
+    Non-finite negative log-likelihoods become :data:`LEGACY_PENALTY`, as in VarPy's
+    likelihood functions.
+    """
+    free = list(free)
+    x0 = np.asarray(x0, dtype=np.float64)
+    if x0.size != len(free):
+        raise FitError(f"legacy start x0 has {x0.size} values; the model has {len(free)} free "
+                       "parameters")
+    n_free = len(free)
+
+    def negll(y):
+        x = base.copy()
+        x[free] = y
+        with np.errstate(all="ignore"):
+            v = -loglik(x)
+        return v if np.isfinite(v) else LEGACY_PENALTY
+
+    res = optimize.minimize(negll, x0, method="Nelder-Mead",
+                            options={"xatol": 1e-4, "fatol": 1e-4, "maxiter": 200 * n_free,
+                                     "maxfev": 200 * n_free})
+    x = base.copy()
+    x[free] = res.x
+    return Optimum(x=x, loglik=-float(res.fun), converged=bool(res.success),
+                   message=str(res.message), method="legacy", n_starts=1,
+                   n_evaluations=int(res.nfev), x0=[float(v) for v in x0])
+
+
+# --------------------------------------------------------------------------------------------
+# Power-law profile search (inverse Omori, hyperbolic, modified Omori)
+# --------------------------------------------------------------------------------------------
+
+class _PowerLawProfile:
+    """Profile log-likelihood of a power law as a function of ``s = log(offset)``."""
+
+    def __init__(self, sums: lk.LogDistanceSums, n: int, T: float, p_fixed: float | None,
+                 p_bounds: tuple[float, float]):
+        self.sums = sums
+        self.n = n
+        self.T = T
+        self.p_fixed = p_fixed
+        self.p_bounds = p_bounds
+        self.n_evaluations = 0
+
+    def __call__(self, s, order: int = 1):
+        """Profile at ``s = log(offset)``: dict with loglik, k, p, dloglik (d/ds) and, for
+        ``order >= 2``, d2loglik. Scalars in, floats out; arrays in, arrays out."""
+        scalar = isinstance(s, float)
+        delta = math.exp(s) if scalar else np.exp(np.asarray(s, dtype=np.float64))
+        self.n_evaluations += 1 if scalar else int(np.size(s))
+        S, S1, S2 = self.sums(delta, order=max(order, 1))
+        out = None
+        if scalar:
+            try:
+                out = lk._power_law_profile_s(self.n, S, self.T, delta, self.p_fixed,
+                                              self.p_bounds, S1)
+            except (OverflowError, ZeroDivisionError, ValueError):
+                out = None
+        if out is None:
+            out = lk.power_law_profile(self.n, S, self.T, delta, p=self.p_fixed,
+                                       p_bounds=self.p_bounds, S1=S1)
+        if order >= 2:
+            if not scalar:
+                raise ValueError("second derivatives are computed one point at a time")
+            try:
+                _, _, h = lk._power_law_terms_s(float(self.n), S, S1, S2, self.T, delta,
+                                                out["k"], out["p"])
+            except (OverflowError, ZeroDivisionError, ValueError):
+                _, _, h = lk.power_law_terms(self.n, S, S1, S2, self.T, delta, out["k"],
+                                             out["p"])
+            interior = self.p_fixed is None and self.p_bounds[0] < out["p"] < self.p_bounds[1]
+            # Schur complement: curvature of the profile in delta, eliminating k (and p)
+            hdd = h[1, 1] - h[1, 0] ** 2 / h[0, 0]
+            if interior:
+                hpp = h[2, 2] - h[2, 0] ** 2 / h[0, 0]
+                hdp = h[1, 2] - h[1, 0] * h[2, 0] / h[0, 0]
+                if hpp < 0:
+                    hdd -= hdp ** 2 / hpp
+            out["d2loglik"] = delta * delta * hdd + out["dloglik"]
+        return out
+
+
+def _hermite(x0, x1, f0, f1, d0, d1):
+    """Cubic Hermite interpolant on [x0, x1] as coefficients of t = (x - x0) / (x1 - x0)."""
+    h = x1 - x0
+    return (f0, h * d0, 3.0 * (f1 - f0) - h * (2.0 * d0 + d1),
+            2.0 * (f0 - f1) + h * (d0 + d1), h)
+
+
+def _hermite_argmax(x0, x1, f0, f1, d0, d1) -> float:
+    """Where the Hermite cubic through the end values and slopes is largest on [x0, x1]."""
+    a, b, c, e, h = _hermite(x0, x1, f0, f1, d0, d1)
+    ts = [0.0, 1.0]
+    if abs(e) > 1e-300:
+        disc = c * c - 3.0 * e * b
+        if disc >= 0:
+            r = math.sqrt(disc)
+            ts += [(-c + r) / (3.0 * e), (-c - r) / (3.0 * e)]
+    elif abs(c) > 1e-300:
+        ts.append(-b / (2.0 * c))
+    ts = [t for t in ts if 0.0 <= t <= 1.0]
+    best = max(ts, key=lambda t: a + t * (b + t * (c + t * e)))
+    return x0 + best * h
+
+
+def _hermite_root(x0, x1, f0, f1, d0, d1) -> float:
+    """A root of the Hermite cubic in [x0, x1] (``f0`` and ``f1`` of opposite sign)."""
+    a, b, c, e, h = _hermite(x0, x1, f0, f1, d0, d1)
+    lo, hi = 0.0, 1.0
+    flo = a
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        fm = a + mid * (b + mid * (c + mid * e))
+        if (fm > 0) == (flo > 0):
+            lo, flo = mid, fm
+        else:
+            hi = mid
+    return x0 + 0.5 * (lo + hi) * h
+
+
+def _maximise_bracketed(prof: _PowerLawProfile, a: float, b: float, s: float,
+                        tol: float = 1e-10, maxiter: int = 60):
+    """Safeguarded Newton on the derivative of the profile inside [a, b], from ``s``.
+
+    Stops when the step is below ``tol`` (relative), or when Newton is unusable and the
+    largest gain still possible inside the bracket, ``|d| (b - a)``, is below 1e-12 of the
+    log-likelihood (flat profiles, e.g. with ``p`` on a bound, would otherwise need a long
+    bisection for nothing).
+    """
+    out = None
+    for _ in range(maxiter):
+        out = prof(s, order=2)
+        d = out["dloglik"]
+        d2 = out["d2loglik"]
+        if d > 0:
+            a = s
+        else:
+            b = s
+        new = s - d / d2 if (d2 < 0 and math.isfinite(d2)) else math.nan
+        if a < new < b and abs(new - s) < tol * (1.0 + abs(s)):
+            # converged: the remaining step changes the log-likelihood by ~ d**2 / |d2|,
+            # far below rounding, so the evaluation at s stands
+            return s, out
+        if not (a < new < b):
+            if abs(d) * (b - a) < 1e-12 * max(1.0, abs(out["loglik"])):
+                return s, out
+            new = 0.5 * (a + b)
+        if b - a < tol * (1.0 + abs(s)):
+            break
+        s = new
+    return s, prof(s, order=1)
+
+
+def power_law_search(sums: lk.LogDistanceSums, n: int, T: float, *, p_fixed: float | None,
+                     p_bounds: tuple[float, float], offset_bounds: tuple[float, float],
+                     extra_offsets=(), points_per_decade: int = 5) -> Optimum:
+    """Global maximum of a power-law likelihood over ``(k, offset, p)``.
+
+    ``offset`` is ``tf - t1`` or ``t0 + c``. ``k`` and ``p`` are profiled in closed form; the
+    profile in ``s = log(offset)`` is scanned on a grid over ``offset_bounds``
+    (``points_per_decade`` points per decade, plus ``extra_offsets``) and every grid maximum
+    within 2 log-units of the best is polished by safeguarded Newton iterations (exact
+    analytic first and second derivatives). Returns an :class:`Optimum` whose ``x`` is
+    ``[k, offset, p]``.
+    """
+    prof = _PowerLawProfile(sums, n, T, p_fixed, p_bounds)
+    s_lo, s_hi = math.log(offset_bounds[0]), math.log(offset_bounds[1])
+    n_grid = max(8, int(round((s_hi - s_lo) / math.log(10) * points_per_decade)) + 1)
+    grid = np.linspace(s_lo, s_hi, n_grid)
+    extra = [math.log(o) for o in extra_offsets if offset_bounds[0] < o < offset_bounds[1]]
+    if extra:
+        grid = np.unique(np.r_[grid, extra])
+    out = prof(grid, order=1)
+    ll = np.where(np.isfinite(out["loglik"]), out["loglik"], -np.inf)
+    if not np.any(np.isfinite(ll)):
+        raise FitError("the power-law log-likelihood is not finite anywhere on the search grid")
+    best = float(np.max(ll))
+    # local maxima of the grid (ends count when the derivative points outwards)
+    edge = np.array([-np.inf])
+    left = np.concatenate((edge, ll[:-1]))
+    right = np.concatenate((ll[1:], edge))
+    is_max = (ll >= left) & (ll >= right) & (ll >= best - 2.0)
+    # on a plateau (e.g. p clipped at 0 makes the profile flat) keep one point per run
+    is_max[1:] &= ~(is_max[:-1] & (ll[:-1] == ll[1:]))
+    cand = np.flatnonzero(is_max)
+    cand = cand[np.argsort(-ll[cand], kind="stable")][:3]
+    results = []
+    for i in cand:
+        if i == 0 and out["dloglik"][0] <= 0:
+            results.append((grid[0], float(ll[0]), 0, prof(float(grid[0]), order=1)))
+            continue
+        if i == grid.size - 1 and out["dloglik"][-1] >= 0:
+            results.append((grid[-1], float(ll[-1]), grid.size - 1,
+                            prof(float(grid[-1]), order=1)))
+            continue
+        a = grid[max(i - 1, 0)]
+        b = grid[min(i + 1, grid.size - 1)]
+        dg = out["dloglik"]
+        j = i + 1 if dg[i] > 0 else i - 1          # the side the maximum lies on
+        j = min(max(j, 0), grid.size - 1)
+        lo_i, hi_i = min(i, j), max(i, j)
+        start = float(grid[i])
+        if lo_i != hi_i and np.isfinite(ll[lo_i]) and np.isfinite(ll[hi_i]):
+            start = _hermite_argmax(float(grid[lo_i]), float(grid[hi_i]), float(ll[lo_i]),
+                                    float(ll[hi_i]), float(dg[lo_i]), float(dg[hi_i]))
+        s, o = _maximise_bracketed(prof, float(a), float(b), start)
+        results.append((s, float(o["loglik"]), i, o))
+    s_best, ll_best, _, final = max(results, key=lambda r: r[1])
+    if ll_best < best:            # polishing never loses against the grid
+        i = int(np.argmax(ll))
+        s_best, ll_best = grid[i], best
+        final = prof(float(s_best), order=1)
+    x = np.array([float(final["k"]), math.exp(s_best), float(final["p"])])
+    # the grid and polished points double as the stored profile of the offset
+    return Optimum(x=x, loglik=float(final["loglik"]), converged=True,
+                   message=f"profile grid of {grid.size} offsets, {len(cand)} maxima polished",
+                   method="profile", n_starts=len(cand), n_evaluations=prof.n_evaluations,
+                   profile={"s": grid.tolist(), "loglik": ll.tolist(),
+                            "dloglik": np.asarray(out["dloglik"]).tolist()},
+                   profile_fn=prof)
+
+
+# --------------------------------------------------------------------------------------------
+# Uncertainty
+# --------------------------------------------------------------------------------------------
+
+def observed_information(hessian: np.ndarray, free_idx: list[int]):
+    """Covariance (inverse observed information) over ``free_idx``; ``None`` if not PD."""
+    if not free_idx:
+        return np.zeros((0, 0))
+    H = np.asarray(hessian, dtype=np.float64)[free_idx][:, free_idx]
+    info = -0.5 * (H + H.T)
+    if not np.all(np.isfinite(info)):
+        return None
+    try:
+        chol = np.linalg.cholesky(info)
+    except np.linalg.LinAlgError:
+        return None
+    inv_chol = np.linalg.inv(chol)
+    return inv_chol.T @ inv_chol
+
+
+def _crossing(fun, a: float, fa: float, b: float, fb: float, tol: float = 1e-8,
+              maxiter: int = 80, guess: float | None = None) -> float:
+    """Root of ``fun`` in [a, b] (``fa``, ``fb`` of opposite sign); ``fun(s) -> (f, df|None)``.
+
+    Newton steps when a derivative is given and the step stays inside the bracket, otherwise
+    Illinois-type regula falsi with bisection fallback.
+    """
+    s = b if abs(fb) < abs(fa) else a
+    fs = fb if s == b else fa
+    df = None
+    if guess is not None and min(a, b) < guess < max(a, b):
+        s = guess
+        fs, df = fun(s)
+        if fs == 0:
+            return s
+        if (fs > 0) == (fa > 0):
+            a, fa = s, fs
+        else:
+            b, fb = s, fs
+    for _ in range(maxiter):
+        if df is not None and df != 0 and np.isfinite(df):
+            new = s - fs / df
+            if abs(new - s) < tol * (1 + abs(s)) and min(a, b) <= new <= max(a, b):
+                return new          # quadratic convergence: the next step is negligible
+        else:
+            new = b - fb * (b - a) / (fb - fa) if fb != fa else 0.5 * (a + b)
+        lo, hi = min(a, b), max(a, b)
+        if not (lo < new < hi) or not np.isfinite(new):
+            new = 0.5 * (a + b)
+        f_new, df = fun(new)
+        if f_new == 0 or abs(new - s) < tol * (1 + abs(new)):
+            return new
+        if (f_new > 0) == (fa > 0):
+            a, fa = new, f_new
+            fb *= 0.5 if df is None else 1.0
+        else:
+            b, fb = new, f_new
+            fa *= 0.5 if df is None else 1.0
+        s, fs = new, f_new
+        if abs(b - a) < tol * (1 + abs(s)):
+            return s
+    return s
+
+
+def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: float,
+                     s_bounds: tuple[float, float], grid_s=None, grid_ll=None,
+                     step: float = 0.5, grid_d=None):
+    """Profile-likelihood interval on the coordinate ``s`` (e.g. ``log(tf - t1)``).
+
+    ``profile(s)`` returns ``(loglik, dloglik/ds or None)`` maximised over the other
+    parameters. The interval is ``{s : 2 (ll_hat - profile(s)) <= chi2_1(level)}``; a side that
+    stays above the threshold up to its bound is reported as that bound and ``open`` is True
+    for it.
+
+    Returns
+    -------
+    (s_low, s_high, open_low, open_high, evaluated) where ``evaluated`` lists ``(s, loglik)``.
+    """
+    target = ll_hat - 0.5 * special.chdtri(1, 1.0 - level)
+    evaluated = []
+
+    def f(s):
+        v, d = profile(s)
+        evaluated.append((s, v))
+        return v - target, d
+
+    ends = []
+    for side, bound in ((-1, s_bounds[0]), (+1, s_bounds[1])):
+        inner, f_inner = s_hat, ll_hat - target
+        outer = None
+        guess = None
+        if grid_s is not None:
+            gs = np.asarray(grid_s)
+            gl = np.asarray(grid_ll)
+            mask = (gs < s_hat) if side < 0 else (gs > s_hat)
+            below = mask & (gl < target)
+            if below.any():
+                idx = np.flatnonzero(below)
+                j = idx[-1] if side < 0 else idx[0]
+                outer, f_outer = float(gs[j]), float(gl[j] - target)
+                # tighten the inner end to the closest grid point above the threshold
+                between = mask & (gl >= target) & ((gs > outer) if side < 0 else (gs < outer))
+                if between.any():
+                    k = np.flatnonzero(between)
+                    jj = k[0] if side < 0 else k[-1]
+                    inner, f_inner = float(gs[jj]), float(gl[jj] - target)
+                    if grid_d is not None:
+                        gd = np.asarray(grid_d)
+                        guess = _hermite_root(inner, outer, f_inner, f_outer,
+                                              float(gd[jj]), float(gd[j]))
+            elif mask.any():
+                # the grid covers this side up to its bound and never drops below the
+                # threshold: the interval is open on this side
+                ends.append((bound, True))
+                continue
+        if outer is None:
+            s = s_hat
+            h = step
+            while True:
+                s_next = s + side * h
+                if (side < 0 and s_next <= bound) or (side > 0 and s_next >= bound):
+                    s_next = bound
+                fv, _ = f(s_next)
+                if fv < 0:
+                    outer, f_outer = s_next, fv
+                    break
+                inner, f_inner = s_next, fv
+                if s_next == bound:
+                    break
+                s = s_next
+                h *= 2.0
+        if outer is None:
+            ends.append((bound, True))
+            continue
+        root = _crossing(f, inner, f_inner, outer, f_outer, guess=guess)
+        ends.append((root, False))
+    return ends[0][0], ends[1][0], ends[0][1], ends[1][1], evaluated
+
+
+# --------------------------------------------------------------------------------------------
+# JSON helpers
+# --------------------------------------------------------------------------------------------
+
+def _enc(v):
+    """JSON-safe float: finite floats stay, nan -> None, +-inf -> 'inf'/'-inf'."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        if math.isnan(v):
+            return None
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    if isinstance(v, str):
+        return v
+    if isinstance(v, dict):
+        return {str(k): _enc(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_enc(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)]
+    raise TypeError(f"cannot encode {type(v).__name__} as JSON")
+
+
+def _dec(v):
+    if v is None:
+        return math.nan
+    if v == "inf":
+        return math.inf
+    if v == "-inf":
+        return -math.inf
+    return float(v)
+
+
+# --------------------------------------------------------------------------------------------
+# FitResult
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class FitResult:
+    """Result of fitting a rate model by maximum likelihood.
+
+    Times (``window``, ``tf``, profile values) are on the float axis of the fitted event
+    times (for volcanic data usually days since the window start; see ``origin``).
+
+    Attributes
+    ----------
+    model : str
+        Registry name of the model (:func:`varpy.modelling.models.get_model`).
+    params : dict
+        All parameters (free and fixed), natural scale.
+    stderr : dict
+        Standard errors (inverse observed information); NaN for fixed parameters, parameters
+        at a bound, or when the information matrix is not positive definite.
+    fixed : list of str
+        Parameters held fixed (e.g. ``["tf"]`` in a retrospective analysis).
+    cov, cov_names
+        Covariance matrix of the free parameters (row/column order ``cov_names``).
+    loglik, aic, bic : float
+        Maximised log-likelihood; ``AIC = 2 k - 2 loglik``, ``BIC = k ln N - 2 loglik`` with
+        ``k = n_params`` free parameters.
+    n_events, window, n_params
+    method : str
+        ``"profile"``, ``"closed-form"``, ``"multistart"`` or ``"legacy"``.
+    converged : bool, message : str, n_starts : int, n_evaluations : int
+        Optimiser status.
+    warnings : list of str
+        Everything that makes the result suspect (non-convergence, parameter at a bound, tf
+        just after the last event, p <= 0, no significant acceleration, singular information).
+        The same messages were emitted as :class:`varpy.exceptions.FitWarning`.
+    tf_ci : (float, float) or None
+        Profile-likelihood confidence interval of ``tf`` at ``ci_level``. The lower end is
+        ``t1`` itself when failure right after the data cannot be excluded, and the upper end
+        is ``inf`` when the profile never falls below the threshold inside the search range.
+    profile_tf : dict or None
+        ``{"tf": [...], "loglik": [...]}``: the profile log-likelihood of ``tf`` evaluated
+        during the fit (sorted by ``tf``).
+    mc, mc_method : optional
+        Completeness magnitude used to select the events (passed through by the caller).
+    origin : str or float, optional
+        Zero of the float time axis (a time string or lab seconds), used by
+        :meth:`failure_time`.
+    x0 : list, optional
+        Starting values (legacy mode).
+    """
+
+    model: str
+    params: dict
+    stderr: dict
+    fixed: list
+    cov: list
+    cov_names: list
+    loglik: float
+    aic: float
+    bic: float
+    n_params: int
+    n_events: int
+    window: tuple
+    method: str
+    converged: bool
+    message: str
+    n_starts: int = 1
+    n_evaluations: int = 0
+    warnings: list = field(default_factory=list)
+    tf_ci: tuple | None = None
+    ci_level: float = 0.95
+    profile_tf: dict | None = None
+    mc: float | None = None
+    mc_method: str | None = None
+    origin: Any = None
+    x0: list | None = None
+
+    # -------------------------------------------------------------- convenience
+    @property
+    def tf(self) -> float | None:
+        """Failure (or eruption) time on the fitted float axis, or None for models without one."""
+        v = self.params.get("tf")
+        return None if v is None else float(v)
+
+    @property
+    def mode(self) -> str | None:
+        """``"forecast"`` (tf estimated), ``"retrospective"`` (tf fixed) or None (no tf)."""
+        if "tf" not in self.params:
+            return None
+        return "retrospective" if "tf" in self.fixed else "forecast"
+
+    @property
+    def flagged(self) -> bool:
+        """True when :attr:`warnings` is not empty."""
+        return bool(self.warnings)
+
+    def failure_time(self, origin=None, calendar: bool = False):
+        """The forecast failure time on another scale via ``timeconv.from_float_time``.
+
+        Parameters
+        ----------
+        origin : time or float, optional
+            Zero of the fitted float axis; defaults to :attr:`origin` (and, if that is None, to
+            ``from_float_time``'s own default: the Unix epoch for calendar times, 0 otherwise).
+        calendar : bool
+            Return a UTC ``pandas.Timestamp`` (True) or a float (False): ``origin + tf`` for a
+            numeric origin (lab seconds), and ``tf`` itself (days since the origin) when the
+            origin is a calendar time.
+
+        Returns None for models without a failure time.
+        """
+        from varpy.management.timeconv import from_float_time
+
+        if self.tf is None:
+            return None
+        ref = self.origin if origin is None else origin
+        if not calendar and ref is not None and not isinstance(ref, (int, float, np.number)):
+            return float(self.tf)
+        out = from_float_time(self.tf, ref, calendar=calendar)
+        return out if calendar else float(out)
+
+    def wald_ci(self, level: float | None = None, scale: str = "natural") -> dict:
+        """Wald intervals of the free parameters.
+
+        ``scale="natural"``: ``estimate +- z se``. ``scale="log"``: the interval is built on
+        the optimiser's coordinate (``log k``, ``log(tf - t1)``, ``log(t0 + c)``; linear
+        parameters such as ``p`` unchanged) with the delta-method error ``se / (x - anchor)``
+        and mapped back; it respects the bounds and covers better for skewed estimates such as
+        ``k`` of the inverse Omori law.
+        """
+        level = self.ci_level if level is None else level
+        z = stats.norm.ppf(0.5 + level / 2.0)
+        if scale not in ("natural", "log"):
+            raise ValueError(f"scale must be 'natural' or 'log', not {scale!r}")
+        specs = {}
+        if scale == "log":
+            specs = {p.name: p for p in self._model().parameters(*self.window)}
+        out = {}
+        for name in self.cov_names:
+            x, se = self.params[name], self.stderr[name]
+            spec = specs.get(name)
+            if spec is not None and spec.transform == "log" and x > spec.anchor:
+                d = x - spec.anchor
+                w = min(z * se / d, 700.0)
+                out[name] = (spec.anchor + d * math.exp(-w), spec.anchor + d * math.exp(w))
+            else:
+                out[name] = (x - z * se, x + z * se)
+        return out
+
+    def prob_failure_before(self, horizon: float, method: str = "profile") -> float:
+        """Probability that the failure time is earlier than ``horizon`` (fitted float axis).
+
+        ``method="profile"`` (default) uses the signed root of the profile likelihood ratio,
+        ``r(tf) = sign(tf - tf_hat) sqrt(2 (l_max - l_p(tf)))``, and returns
+        ``Phi(r(horizon))``: the asymptotic *confidence distribution* of ``tf`` whose central
+        intervals are exactly the profile-likelihood intervals (so
+        ``prob_failure_before(tf_ci[1]) = (1 + ci_level) / 2``). ``r`` is interpolated
+        linearly in ``log(tf - t1)`` between the profile points stored at fit time. Beyond
+        the search range the end value is used, so probability mass the data cannot
+        distinguish from "never" stays below 1.
+        ``method="wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
+
+        This is a frequentist confidence level, not a Bayesian posterior probability. Because
+        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``.
+        """
+        if self.tf is None:
+            raise FitError(f"model {self.model!r} has no failure time")
+        if "tf" in self.fixed:
+            raise FitError("tf was fixed (retrospective analysis), not estimated")
+        t1 = float(self.window[1])
+        if horizon <= t1:
+            return 0.0
+        if method == "wald":
+            se = self.stderr.get("tf", math.nan)
+            if not se > 0:
+                return math.nan
+            return float(stats.norm.cdf((horizon - self.tf) / se))
+        if method != "profile":
+            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
+        if not self.profile_tf:
+            return math.nan
+        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
+        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
+        ok = np.isfinite(ll) & (tf > t1)
+        s = np.log(tf[ok] - t1)
+        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
+        order = np.argsort(s)
+        s, r = s[order], r[order]
+        r = np.maximum.accumulate(r)          # the signed root is monotone in tf
+        val = float(np.interp(math.log(horizon - t1), s, r))
+        return float(stats.norm.cdf(val))
+
+    # model delegates -----------------------------------------------------------------------
+    def _model(self):
+        from varpy.modelling.models import get_model
+
+        return get_model(self.model)
+
+    def rate(self, t):
+        """The fitted rate at times ``t``."""
+        return self._model().rate(t, self.params)
+
+    def integral(self, a, b):
+        """Expected number of events in ``[a, b]`` under the fitted model (vectorised)."""
+        return self._model().integral(a, b, self.params)
+
+    def residuals(self, times):
+        """Time-rescaling residuals of ``times`` (see :mod:`varpy.statistics.residuals`)."""
+        from varpy.statistics.residuals import time_rescaling
+
+        model = self._model()
+        t0, t1 = self.window
+        return time_rescaling(times, t0, t1, lambda a, b: model.integral(a, b, self.params))
+
+    # text and serialisation ----------------------------------------------------------------
+    def summary(self) -> str:
+        """Human-readable table of the fit."""
+        t0, t1 = self.window
+        lines = [f"Rate model fit: {self.model} ({self.method}"
+                 + (f", {self.mode}" if self.mode else "") + ")",
+                 f"  events: {self.n_events} in [{t0:g}, {t1:g})"
+                 + (f", Mc = {self.mc:g}" if self.mc is not None else "")
+                 + (f" ({self.mc_method})" if self.mc_method else ""),
+                 f"  log-likelihood: {self.loglik:.6f}   AIC: {self.aic:.4f}   "
+                 f"BIC: {self.bic:.4f}",
+                 f"  {'parameter':<10} {'estimate':>16} {'std. error':>14}"]
+        for name, value in self.params.items():
+            se = self.stderr.get(name, math.nan)
+            tag = " (fixed)" if name in self.fixed else ""
+            lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+        if self.tf_ci is not None:
+            lines.append(f"  tf {100 * self.ci_level:g}% profile CI: "
+                         f"[{self.tf_ci[0]:.6g}, {self.tf_ci[1]:.6g}]")
+        status = "converged" if self.converged else "NOT converged"
+        lines.append(f"  optimiser: {status} ({self.message}); starts: {self.n_starts}, "
+                     f"evaluations: {self.n_evaluations}")
+        for w in self.warnings:
+            lines.append(f"  WARNING: {w}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-able dict (NaN as None, infinities as ``"inf"``/``"-inf"``)."""
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "origin":
+                out[f.name] = v if v is None or isinstance(v, (str, int, float)) else str(v)
+                if isinstance(v, float):
+                    out[f.name] = _enc(v)
+                continue
+            out[f.name] = _enc(v)
+        json.dumps(out)          # fail here, not in the caller's writer
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "FitResult":
+        """Inverse of :meth:`to_dict`."""
+        kw = dict(d)
+        kw["params"] = {k: _dec(v) for k, v in d["params"].items()}
+        kw["stderr"] = {k: _dec(v) for k, v in d["stderr"].items()}
+        kw["cov"] = [[_dec(v) for v in row] for row in d["cov"]]
+        for key in ("loglik", "aic", "bic", "ci_level"):
+            kw[key] = _dec(d[key])
+        kw["window"] = tuple(_dec(v) for v in d["window"])
+        kw["fixed"] = list(d["fixed"])
+        kw["cov_names"] = list(d["cov_names"])
+        kw["warnings"] = list(d.get("warnings", []))
+        kw["tf_ci"] = None if d.get("tf_ci") is None else tuple(_dec(v) for v in d["tf_ci"])
+        if d.get("profile_tf") is not None:
+            kw["profile_tf"] = {k: [_dec(v) for v in vals]
+                                for k, vals in d["profile_tf"].items()}
+        if d.get("mc") is not None:
+            kw["mc"] = _dec(d["mc"])
+        if d.get("x0") is not None:
+            kw["x0"] = [_dec(v) for v in d["x0"]]
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in kw.items() if k in names})
+
+
+# --------------------------------------------------------------------------------------------
+# Assembling a result
+# --------------------------------------------------------------------------------------------
+
+def _tf_profile_function(model, window: EventWindow, fixed: dict, opt: Optimum):
+    """``s -> (profile loglik, derivative or None)`` for ``s = log(tf - t1)``, or None."""
+    prof = opt.profile_fn if model.profile_offset == "tf" else None
+    if prof is None:
+        prof = model._fast_tf_profile(window, fixed)
+    if prof is not None:
+
+        def fn(s):
+            out = prof(float(s), order=1)
+            return out["loglik"], out["dloglik"]
+
+        return fn
+    return model._generic_tf_profile(window, fixed, opt)
+
+
+def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
+                 ci_level: float = 0.95, mc=None, mc_method=None, origin=None,
+                 warn: bool = True) -> FitResult:
+    """Turn an :class:`Optimum` into a :class:`FitResult` (errors, CI, flags, warnings)."""
+    names = list(model.param_names)
+    x = np.asarray(opt.x, dtype=np.float64)
+    params_spec = model.parameters(window.t0, window.t1)
+    free = [i for i, nm in enumerate(names) if nm not in fixed]
+    flags = list(opt.extra_warnings)
+    if not opt.converged:
+        flags.append(f"optimizer did not converge: {opt.message}")
+
+    # parameters at a bound / outside the physical domain -------------------------------
+    at_bound = []
+    for i in free:
+        spec = params_spec[i]
+        where = None
+        if opt.method != "legacy":
+            where = spec.at_bound(x[i])
+        if where:
+            at_bound.append(i)
+            flags.append(model.bound_message(spec, where, x[i], window))
+    if opt.method == "legacy":
+        flags.extend(model.domain_messages(x, window))
+
+    # observed information on the natural scale -----------------------------------------
+    interior = [i for i in free if i not in at_bound]
+    cov = None
+    hess = None
+    if np.isfinite(opt.loglik):
+        with np.errstate(all="ignore"):
+            try:
+                hess = model.hessian(window.times, window.t0, window.t1, x)
+            except (ValueError, FloatingPointError, ZeroDivisionError) as exc:
+                logger.debug("Hessian failed: %s", exc)
+                hess = None
+    if hess is not None:
+        cov = observed_information(hess, interior)
+    stderr = {nm: math.nan for nm in names}
+    cov_out = [[math.nan] * len(interior) for _ in interior]
+    if cov is None and interior:
+        flags.append("observed information is not positive definite at the optimum; standard "
+                     "errors are unavailable (flat or non-maximal likelihood)")
+    elif cov is not None:
+        for j, i in enumerate(interior):
+            stderr[names[i]] = float(math.sqrt(cov[j, j])) if cov[j, j] >= 0 else math.nan
+        cov_out = cov.tolist()
+
+    # failure-time specifics -------------------------------------------------------------
+    params = {nm: float(v) for nm, v in zip(names, x)}
+    tf_ci = None
+    profile_tf = None
+    if "tf" in names:
+        tf = params["tf"]
+        if window.n and tf > window.t1 and tf - window.times[-1] < 0.01 * window.duration:
+            flags.append(f"tf = {tf:.6g} is only {tf - window.times[-1]:.3g} after the last "
+                         f"event (< 1% of the window): a singularity fitted to the last events, "
+                         "not a forecast")
+        if "tf" not in fixed and opt.method != "legacy" and np.isfinite(opt.loglik):
+            tf_ci, profile_tf, ci_flags = _tf_interval(model, window, fixed, opt, ci_level)
+            flags.extend(ci_flags)
+    flags.extend(model.extra_checks(window, params, fixed, opt))
+
+    k = len(free)
+    n = window.n
+    ll = float(opt.loglik)
+    result = FitResult(
+        model=model.name, params=params, stderr=stderr, fixed=sorted(fixed),
+        cov=cov_out, cov_names=[names[i] for i in interior], loglik=ll,
+        aic=2 * k - 2 * ll, bic=k * math.log(n) - 2 * ll if n > 0 else math.nan,
+        n_params=k, n_events=n, window=(window.t0, window.t1), method=opt.method,
+        converged=bool(opt.converged), message=opt.message, n_starts=int(opt.n_starts),
+        n_evaluations=int(opt.n_evaluations), warnings=flags, tf_ci=tf_ci,
+        ci_level=float(ci_level), profile_tf=profile_tf,
+        mc=None if mc is None else float(mc), mc_method=mc_method,
+        origin=origin if origin is None or isinstance(origin, (str, int, float)) else str(origin),
+        x0=opt.x0)
+    if warn:
+        for msg in flags:
+            warnings.warn(f"{model.name}: {msg}", FitWarning, stacklevel=3)
+    return result
+
+
+def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: float):
+    flags = []
+    spec = model.parameters(window.t0, window.t1)[list(model.param_names).index("tf")]
+    t1 = window.t1
+    tf = float(opt.x[list(model.param_names).index("tf")])
+    s_hat = math.log(tf - t1)
+    s_bounds = (math.log(spec.lower - t1), math.log(spec.upper - t1))
+    fn = _tf_profile_function(model, window, fixed, opt)
+    if fn is None:
+        return None, None, flags
+    grid_s = grid_ll = grid_d = None
+    if opt.profile is not None and model.profile_offset == "tf":
+        grid_s = np.asarray(opt.profile["s"])
+        grid_ll = np.asarray(opt.profile["loglik"])
+        grid_d = opt.profile.get("dloglik")
+    s_lo, s_hi, open_lo, open_hi, evaluated = profile_interval(
+        fn, s_hat, opt.loglik, level, s_bounds, grid_s, grid_ll, grid_d=grid_d)
+    # an interval open at the lower end is reported as starting at t1 itself: a failure
+    # immediately after the data cannot be excluded (not a defect of the fit, so no warning)
+    lo = t1 if open_lo else t1 + math.exp(s_lo)
+    hi = math.inf if open_hi else t1 + math.exp(s_hi)
+    s_pts = [s for s, _ in evaluated] + [s_hat]
+    l_pts = [v for _, v in evaluated] + [opt.loglik]
+    if grid_s is not None:
+        s_pts += grid_s.tolist()
+        l_pts += grid_ll.tolist()
+    s_arr, idx = np.unique(np.asarray(s_pts), return_index=True)
+    l_arr = np.asarray(l_pts)[idx]
+    profile_tf = {"tf": (t1 + np.exp(s_arr)).tolist(), "loglik": l_arr.tolist()}
+    return (lo, hi), profile_tf, flags

@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _stats
 
+from varpy._json import json_float
+from varpy._json import jsonable as _jsonable
 from varpy.exceptions import DataFormatError, FitError, FitWarning, UnknownFormatError
 from varpy.statistics import mags
 
@@ -73,26 +75,6 @@ _LEGACY_MC = ("maxc", "gft", "mbs")
 # JSON helpers
 # ---------------------------------------------------------------------------------------------
 
-def _jsonable(value):
-    """numpy -> Python, non-finite floats -> None, recursively."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    return value
-
-
 def _array_or_none(values, dtype=np.float64):
     if values is None:
         return None
@@ -100,7 +82,7 @@ def _array_or_none(values, dtype=np.float64):
 
 
 def _float(value) -> float:
-    return math.nan if value is None else float(value)
+    return json_float(value)
 
 
 def _format(value, digits: int = 3) -> str:

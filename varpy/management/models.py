@@ -15,39 +15,15 @@ from typing import Any
 
 import pandas as pd
 
+from varpy._json import jsonable
 from varpy.exceptions import StoreError
 
 __all__ = ["Model", "ModelOutput", "to_builtin"]
 
 
 def to_builtin(value: Any) -> Any:
-    """Recursively convert numpy/pandas scalars and containers to JSON/YAML-safe builtins."""
-    import numpy as np
-
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, (np.integer, np.floating)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date)):
-        return pd.Timestamp(value).isoformat()
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).isoformat()
-    if isinstance(value, np.ndarray):
-        return [to_builtin(v) for v in value.tolist()]
-    if isinstance(value, dict):
-        return {str(k): to_builtin(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_builtin(v) for v in value]
-    if hasattr(value, "to_dict") and callable(value.to_dict):
-        return to_builtin(value.to_dict())
-    raise TypeError(f"cannot store a value of type {type(value).__name__} ({value!r}) in a "
-                    "varpy project; give numbers, strings, lists or dicts")
+    """:func:`varpy._json.jsonable` keeping NaN and infinities (for YAML and comparisons)."""
+    return jsonable(value, keep_nonfinite=True)
 
 
 def _now() -> str:

@@ -100,6 +100,7 @@ import pandas as pd
 
 from varpy.exceptions import DataFormatError, DataWarning, FitError, FitWarning, StoreError
 from varpy.management.datatypes import Datatype
+from varpy._json import describe
 from varpy.management.models import Model, ModelOutput, to_builtin
 from varpy.management.timeconv import from_days, parse_time, to_float_time
 from varpy.modelling.fitting import FitResult
@@ -604,13 +605,8 @@ def _mc_rule(mc, dm, legacy) -> str | None:
 
 
 def _jsonable_options(options: dict) -> dict:
-    out = {}
-    for key, value in options.items():
-        try:
-            out[key] = to_builtin(value)
-        except TypeError:
-            out[key] = repr(value)  # e.g. a Generator passed as seed: kept as a description
-    return out
+    # e.g. a Generator passed as seed is kept as a description
+    return {key: describe(value) for key, value in options.items()}
 
 
 def apply_model(project, kind: str, model, start, end, *, station: str | None = None, tf=None,

@@ -47,6 +47,8 @@ from typing import Any, Callable
 import numpy as np
 from scipy import optimize, special, stats
 
+from varpy._json import json_float as _dec
+from varpy._json import jsonable as _enc
 from varpy.exceptions import DataFormatError, FitError, FitWarning
 from varpy.statistics import likelihoods as lk
 
@@ -808,40 +810,6 @@ def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: floa
 # --------------------------------------------------------------------------------------------
 # JSON helpers
 # --------------------------------------------------------------------------------------------
-
-def _enc(v):
-    """JSON-safe float: finite floats stay, nan -> None, +-inf -> 'inf'/'-inf'."""
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(v, str):
-        return v
-    if isinstance(v, dict):
-        return {str(k): _enc(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray)):
-        return [_enc(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)]
-    raise TypeError(f"cannot encode {type(v).__name__} as JSON")
-
-
-def _dec(v):
-    if v is None:
-        return math.nan
-    if v == "inf":
-        return math.inf
-    if v == "-inf":
-        return -math.inf
-    return float(v)
-
 
 # --------------------------------------------------------------------------------------------
 # FitResult

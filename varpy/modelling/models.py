@@ -1021,7 +1021,7 @@ class Creep(RateModel):
         """VarPy's creep_mle (intended version): Nelder-Mead stages on thirds of the window."""
         if x0 is not None:
             return super()._fit_legacy(window, fixed, x0)
-        t0, t1, T = window.t0, window.t1, window.duration
+        t0, T = window.t0, window.duration
         times = window.times
         mol = ModifiedOmori()
         iol = InverseOmori()

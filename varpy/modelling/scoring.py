@@ -67,6 +67,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from varpy._json import json_float
+from varpy._json import jsonable as _enc
 from varpy.exceptions import DataFormatError, FitError
 from varpy.modelling.fitting import FitResult
 
@@ -332,33 +334,12 @@ class ForecastScores:
                    excluded=dict(d.get("excluded", {})))
 
 
-def _enc(v):
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    v = float(v)
-    if math.isnan(v):
-        return None
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
 def _dec(key, v):
     if key in ("step", "n_fit"):
         return int(v)
     if key in ("covered", "flagged"):
         return v
-    if v is None:
-        return math.nan
-    if v == "inf":
-        return math.inf
-    if v == "-inf":
-        return -math.inf
-    return float(v)
+    return json_float(v)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

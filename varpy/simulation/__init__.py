@@ -38,6 +38,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from varpy._json import jsonable
 from varpy.exceptions import SimulationError, UnknownFormatError
 from varpy.management.timeconv import from_days, parse_time
 from varpy.simulation.etas import (
@@ -264,7 +265,7 @@ def simulate_rate_model_data(*, seed=None, kind: str = "ecvd", model, params=Non
     mags = gr.sample(times.size, rng)
     name = getattr(model, "name", None) or type(model).__name__
     simulation = {"simulator": "rate_model",
-                  "parameters": {"model": str(name), "params": _plain_params(params),
+                  "parameters": {"model": str(name), "params": jsonable(params),
                                  "t_start": float(t_start), "t_end": float(t_end),
                                  "magnitudes": gr.to_dict()},
                   "seed": seed_record(seed)}
@@ -282,15 +283,6 @@ class _Scaled:
 
     def integral(self, a, b):
         return self.factor * np.asarray(self.rf.integral(a, b), dtype=float)
-
-
-def _plain_params(params):
-    if params is None:
-        return None
-    if isinstance(params, dict):
-        return {str(k): (float(v) if np.ndim(v) == 0 and isinstance(v, (int, float, np.number))
-                         else v) for k, v in params.items()}
-    return [float(v) for v in np.atleast_1d(params)]
 
 
 def _model_by_name(name):

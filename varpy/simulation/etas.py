@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from varpy._json import jsonable
 from varpy.simulation.magnitudes import GutenbergRichter
 from varpy.simulation.point_process import SimulationError, sorted_uniforms
 
@@ -304,23 +305,8 @@ def simulate_etas(mu: float, k: float, alpha: float, c: float, p: float, b: floa
     df = _sorted_frame(arrays, ["time", "magnitude", "parent", "generation", "cluster"])
     params = dict(mu=mu, k=k, alpha=alpha, c=c, p=p, b=b, t_start=t_start, t_end=t_end,
                   mmin=mmin, mref=mref, mmax=mmax)
-    df.attrs["simulation"] = _record("etas", _plain(params), n, seed)
+    df.attrs["simulation"] = _record("etas", jsonable(params), n, seed)
     return df
-
-
-def _plain(d):
-    return {key: (float(v) if isinstance(v, (float, np.floating)) else
-                  int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else
-                  list(map(_plain_value, v)) if isinstance(v, (tuple, list)) else v)
-            for key, v in d.items()}
-
-
-def _plain_value(v):
-    if isinstance(v, (np.floating, float)):
-        return float(v)
-    if isinstance(v, (np.integer, int)) and not isinstance(v, bool):
-        return int(v)
-    return v
 
 
 def km_to_latlon(x, y, latitude: float, longitude: float):
@@ -416,5 +402,5 @@ def simulate_etas_space_time(mu: float, k: float, alpha: float, c: float, p: flo
     params = dict(mu=mu, k=k, alpha=alpha, c=c, p=p, b=b, t_start=t_start, t_end=t_end,
                   mmin=mmin, mref=mref, mmax=mmax, region=[x0, x1, y0, y1], kernel=kernel,
                   d=d, q=q, gamma=gamma, origin=None if origin is None else list(origin))
-    df.attrs["simulation"] = _record("etas_space_time", _plain(params), n, seed)
+    df.attrs["simulation"] = _record("etas_space_time", jsonable(params), n, seed)
     return df

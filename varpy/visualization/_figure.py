@@ -24,6 +24,7 @@ from varpy._version import __version__
 from varpy.exceptions import DataFormatError, StoreError
 from varpy.management.core import Project, datatype_key
 from varpy.management.datatypes import Datatype
+from varpy._json import describe
 from varpy.management.models import to_builtin
 from varpy.management.store import atomic_write_bytes, validate_name
 
@@ -54,14 +55,8 @@ class PlotContext:
 
 
 def _jsonable_params(params: dict) -> dict:
-    out = {}
-    for key, value in params.items():
-        try:
-            out[str(key)] = to_builtin(value)
-        except TypeError:
-            # results, datatypes and callables are described, not stored
-            out[str(key)] = f"<{type(value).__name__}>"
-    return out
+    # results, datatypes and callables are described, not stored
+    return {str(key): describe(value) for key, value in params.items()}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from varpy._version import __version__
 from varpy.exceptions import DataFormatError, ProjectExistsError, StoreError
 from varpy.management.core import Project, datatype_key
 from varpy.management.datatypes import Datatype
+from varpy._json import jsonable
 from varpy.management.models import Model, ModelOutput, to_builtin
 from varpy.management.store import atomic_write_text, package_versions, validate_name
 from varpy.management.timeconv import from_float_time
@@ -66,37 +67,6 @@ _TIME_UNIT = {True: "days since origin", False: "s since origin"}
 # ---------------------------------------------------------------------------------------------
 # JSON and table helpers
 # ---------------------------------------------------------------------------------------------
-
-def jsonable(value: Any) -> Any:
-    """Strict-JSON form of a value: NaN/NaT -> None, +-inf -> 'inf'/'-inf', times -> ISO."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if value is pd.NaT:
-        return None
-    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, np.datetime64)):
-        ts = pd.Timestamp(value)
-        return None if ts is pd.NaT else ts.isoformat()
-    if isinstance(value, (pd.Timedelta, np.timedelta64)):
-        return pd.Timedelta(value).total_seconds()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in (value.tolist() if isinstance(value, np.ndarray) else value)]
-    if hasattr(value, "to_dict") and callable(value.to_dict):
-        return jsonable(value.to_dict())
-    return jsonable(to_builtin(value))
-
 
 def _is_time_column(s: pd.Series) -> bool:
     if isinstance(s.dtype, pd.DatetimeTZDtype) or s.dtype.kind == "M":

@@ -28,7 +28,7 @@ from varpy.management.importers.registry import (  # noqa: F401  (registry first
     register,
     unregister,
 )
-from varpy.management.importers import volcanic, lab, generic  # noqa: E402  (registers readers)
+from varpy.management.importers import volcanic, lab, generic  # noqa: E402,F401  (registers readers)
 from varpy.management.importers.volcanic import (  # noqa: E402
     read_etna_eruptions,
     read_etna_ingv,

@@ -1,0 +1,77 @@
+"""The one conversion of varpy values to JSON/YAML-safe builtins, and back for floats.
+
+Results, provenance and metadata pass through :func:`jsonable` before they are stored or sent to
+a gateway. Strict JSON has no NaN or infinity, so by default NaN becomes ``None`` and infinities
+become the strings ``"inf"``/``"-inf"``; :func:`json_float` reads all three back. YAML metadata
+can hold non-finite floats, so the store keeps them with ``keep_nonfinite=True``.
+
+>>> import numpy as np
+>>> jsonable({"b": np.float64(1.02), "ci": (np.nan, np.inf), "n": np.int64(3)})
+{'b': 1.02, 'ci': [None, 'inf'], 'n': 3}
+>>> [json_float(v) for v in (None, "inf", 2)]
+[nan, inf, 2.0]
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["jsonable", "json_float", "describe"]
+
+
+def jsonable(value: Any, *, keep_nonfinite: bool = False) -> Any:
+    """Recursively convert numpy/pandas values and containers to JSON-safe builtins.
+
+    Times become ISO strings; objects with ``to_dict()`` are converted through it. Anything else
+    raises :class:`TypeError` naming the type, so nothing is stored that cannot be read back.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if keep_nonfinite or math.isfinite(v):
+            return v
+        if math.isnan(v):
+            return None
+        return "inf" if v > 0 else "-inf"
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, np.datetime64)):
+        ts = pd.Timestamp(value)
+        return None if ts is pd.NaT else ts.isoformat()
+    if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+        return pd.Timedelta(value).total_seconds()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, keep_nonfinite=keep_nonfinite) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return [jsonable(v, keep_nonfinite=keep_nonfinite) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, keep_nonfinite=keep_nonfinite) for v in value]
+    if hasattr(value, "to_dict") and callable(value.to_dict) and not isinstance(value, type):
+        return jsonable(value.to_dict(), keep_nonfinite=keep_nonfinite)
+    raise TypeError(f"cannot store a value of type {type(value).__name__} ({value!r:.80}); give "
+                    "numbers, strings, times, lists or dicts")
+
+
+def json_float(value) -> float:
+    """Read back a float written by :func:`jsonable` (``None`` is NaN, ``"inf"`` infinity)."""
+    if value is None:
+        return math.nan
+    return float(value)
+
+
+def describe(value: Any) -> Any:
+    """:func:`jsonable` where possible, else a short description (``"<FitResult>"``), for
+    recording the parameters of a call whose arguments may be objects or callables."""
+    try:
+        return jsonable(value)
+    except TypeError:
+        return f"<{type(value).__name__}>"

@@ -50,3 +50,19 @@ def test_task_errors_name_the_task():
 def test_bad_executor():
     with pytest.raises(TypeError, match="submit"):
         map_tasks(abs, [1], executor=object(), progress=False)
+
+
+def test_batches_keep_order_and_name_the_failing_task():
+    def fail_at_7(x):
+        if x == 7:
+            raise ValueError("seven")
+        return x * x
+
+    with ThreadPoolExecutor(2) as ex:
+        assert map_tasks(lambda x: x * x, range(23), executor=ex, progress=False) == \
+            [x * x for x in range(23)]
+        assert map_tasks(lambda x: -x, range(5), executor=ex, progress=False,
+                         chunks_per_worker=0) == [0, -1, -2, -3, -4]
+        with pytest.raises(ValueError, match="seven") as info:
+            map_tasks(fail_at_7, range(10), executor=ex, progress=False)
+    assert "task 7" in "".join(getattr(info.value, "__notes__", []))

@@ -18,6 +18,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, Callable, Iterable, Sequence
 
@@ -44,7 +45,8 @@ def spawn_seeds(seed, n: int) -> list[np.random.SeedSequence]:
 
 
 def map_tasks(func: Callable[[Any], Any], items: Iterable, *, executor=None,
-              progress: bool | None = None, desc: str | None = None) -> list:
+              progress: bool | None = None, desc: str | None = None,
+              chunks_per_worker: int = 4) -> list:
     """``[func(x) for x in items]``, optionally in parallel, with a progress bar.
 
     Parameters
@@ -59,6 +61,10 @@ def map_tasks(func: Callable[[Any], Any], items: Iterable, *, executor=None,
         Show a tqdm progress bar (default: :func:`progress_default`).
     desc : str, optional
         Label of the progress bar.
+    chunks_per_worker : int
+        On an executor, tasks are sent in interleaved batches, this many per worker, so that
+        tasks much shorter than the scheduling overhead (a 1 ms fit) still run in parallel;
+        0 sends one task at a time.
 
     Returns
     -------
@@ -78,12 +84,24 @@ def map_tasks(func: Callable[[Any], Any], items: Iterable, *, executor=None,
                 out.append(_call(func, item, i))
                 bar.update()
             return out
-        if hasattr(executor, "gather") and hasattr(executor, "submit"):
-            return _run_dask(executor, func, items, bar)
-        if hasattr(executor, "submit"):
-            return _run_futures(executor, func, items, bar)
-        raise TypeError(f"executor {executor!r} has no submit(); give a dask.distributed.Client "
-                        "or a concurrent.futures executor")
+        if not hasattr(executor, "submit"):
+            raise TypeError(f"executor {executor!r} has no submit(); give a "
+                            "dask.distributed.Client or a concurrent.futures executor")
+        is_dask = hasattr(executor, "gather")
+        n_batches = min(len(items), chunks_per_worker * _n_workers(executor, is_dask))
+        if n_batches < 1:
+            n_batches = len(items)
+        # interleaved, so expensive late steps (longer windows) spread over all batches
+        batches = [list(range(j, len(items), n_batches)) for j in range(n_batches)]
+        # func travels once (it may hold a whole catalogue); each batch carries only its items
+        tasks = [[(i, items[i]) for i in idx] for idx in batches]
+        run = _run_dask if is_dask else _run_futures
+        results = run(executor, functools.partial(_call_batch, func), tasks, bar)
+        out: list = [None] * len(items)
+        for idx, res in zip(batches, results):
+            for i, r in zip(idx, res):
+                out[i] = r
+        return out
     finally:
         bar.close()
 
@@ -97,24 +115,36 @@ def _call(func, item, index):
         raise
 
 
-def _run_futures(executor, func, items: Sequence, bar) -> list:
+def _call_batch(func, batch: list) -> list:
+    return [_call(func, item, i) for i, item in batch]
+
+
+def _n_workers(executor, is_dask: bool) -> int:
+    if is_dask:
+        return max(1, len(executor.scheduler_info().get("workers", {})))
+    return max(1, int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1))
+
+
+def _run_futures(executor, func, batches: Sequence, bar) -> list:
     from concurrent.futures import as_completed
 
-    futures = {executor.submit(func, item): i for i, item in enumerate(items)}
-    out: list = [None] * len(items)
+    futures = {executor.submit(func, b): i for i, b in enumerate(batches)}
+    out: list = [None] * len(batches)
     for fut in as_completed(futures):
-        out[futures[fut]] = fut.result()
-        bar.update()
+        i = futures[fut]
+        out[i] = fut.result()
+        bar.update(len(batches[i]))
     return out
 
 
-def _run_dask(client, func, items: Sequence, bar) -> list:
+def _run_dask(client, func, batches: Sequence, bar) -> list:
     from dask.distributed import as_completed
 
-    futures = client.map(func, items, pure=False)
+    futures = client.map(func, batches, pure=False)
     index = {f.key: i for i, f in enumerate(futures)}
-    out: list = [None] * len(items)
+    out: list = [None] * len(batches)
     for fut in as_completed(futures):
-        out[index[fut.key]] = fut.result()
-        bar.update()
+        i = index[fut.key]
+        out[i] = fut.result()
+        bar.update(len(batches[i]))
     return out

@@ -1,14 +1,14 @@
 """The five datatypes of varpy and their dataset schemas.
 
-============  ====================================  ===========  =====================
-class         what                                  time column  time scale
-============  ====================================  ===========  =====================
-:class:`ECVD` event catalogue, volcanic (earthquakes) ``time``     UTC datetime
-:class:`SCVD` sampled continuous, volcanic (one station: tilt, ...) ``time`` UTC datetime
-:class:`EVD`  eruptions (onset ``start``, ``end``)   ``start``    UTC datetime
-:class:`ECLD` event catalogue, lab (acoustic emissions) ``time``   seconds (float)
-:class:`SCLD` sampled continuous, lab (stress, strain, ...) ``time`` seconds (float)
-============  ====================================  ===========  =====================
+=============  =====================================================  ===========  ===============
+class          what                                                   time column  time scale
+=============  =====================================================  ===========  ===============
+:class:`ECVD`  event catalogue, volcanic (earthquakes)                ``time``     UTC datetime
+:class:`SCVD`  sampled continuous, volcanic (one station: tilt, ...)  ``time``     UTC datetime
+:class:`EVD`   eruptions (onset ``start``, ``end``)                   ``start``    UTC datetime
+:class:`ECLD`  event catalogue, lab (acoustic emissions)              ``time``     seconds (float)
+:class:`SCLD`  sampled continuous, lab (stress, strain, ...)          ``time``     seconds (float)
+=============  =====================================================  ===========  ===============
 
 Every datatype holds a ``dataset`` (:class:`pandas.DataFrame`, sorted by time), ``metadata``
 (dict), ``models`` (name -> :class:`~varpy.management.models.Model`), ``selection`` (the list of

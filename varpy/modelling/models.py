@@ -6,16 +6,16 @@ analytic ``gradient`` and ``hessian``, and ``fit(times, t0, t1, ...)`` returning
 :class:`varpy.modelling.fitting.FitResult`. Event times are floats on one axis (typically days
 since the window start) inside the half-open window ``[t0, t1)``.
 
-=================  ============================================  =====================  ==========
-registry name      rate                                          parameters             min events
-=================  ============================================  =====================  ==========
-``constant``       :math:`k`                                     ``k``                  1
-``exponential``    :math:`k e^{\\lambda t}`                       ``k, lam``             3
-``iol``            :math:`k (t_f - t)^{-p}` (inverse Omori, FFM)  ``k, tf, p``           8
-``hyperbolic``     :math:`k (t_f - t)^{-1}`                      ``k, tf``              5
-``mol``            :math:`k (t + c)^{-p}` (modified Omori)       ``k, c, p``            8
-``creep``          :math:`k_1 (t + c)^{-p_1} + k_2 (t_f - t)^{-p_2}`  ``k1, c, p1, k2, tf, p2``  15
-=================  ============================================  =====================  ==========
+===============  =================================================  =========================  ==========
+registry name    rate                                               parameters                 min events
+===============  =================================================  =========================  ==========
+``constant``     :math:`k`                                          ``k``                      1
+``exponential``  :math:`k e^{\\lambda t}`                            ``k, lam``                 3
+``iol``          :math:`k (t_f - t)^{-p}` (inverse Omori, FFM)      ``k, tf, p``               8
+``hyperbolic``   :math:`k (t_f - t)^{-1}`                           ``k, tf``                  5
+``mol``          :math:`k (t + c)^{-p}` (modified Omori)            ``k, c, p``                8
+``creep``        :math:`k_1 (t + c)^{-p_1} + k_2 (t_f - t)^{-p_2}`  ``k1, c, p1, k2, tf, p2``  15
+===============  =================================================  =========================  ==========
 
 VarPy 2016 names are aliases: ``cr_mle``, ``exp_mle``, ``iol_mle``, ``hyp_mle``, ``creep_mle``.
 Fewer events than the minimum raise :class:`~varpy.exceptions.FitError`, as do catalogues whose

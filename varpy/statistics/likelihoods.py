@@ -7,15 +7,15 @@ Event times ``t_i`` lie in the half-open window ``[t0, t1)``; for a rate :math:`
 
 Rates (formulas.md §3.10-3.13, varpy-2016.md §7.2):
 
-========================  ==========================================  =====================
-model                     rate                                        parameters
-========================  ==========================================  =====================
-constant                  :math:`k`                                   ``k``
-exponential               :math:`k e^{\\lambda t}`                     ``k, lam``
-inverse Omori (IOL, FFM)  :math:`k (t_f - t)^{-p}`                    ``k, tf, p``
-modified Omori (MOL)      :math:`k (t + c)^{-p}`                      ``k, c, p``
+========================  =================================================  =========================
+model                     rate                                               parameters
+========================  =================================================  =========================
+constant                  :math:`k`                                          ``k``
+exponential               :math:`k e^{\\lambda t}`                            ``k, lam``
+inverse Omori (IOL, FFM)  :math:`k (t_f - t)^{-p}`                           ``k, tf, p``
+modified Omori (MOL)      :math:`k (t + c)^{-p}`                             ``k, c, p``
 creep                     :math:`k_1 (t + c)^{-p_1} + k_2 (t_f - t)^{-p_2}`  ``k1, c, p1, k2, tf, p2``
-========================  ==========================================  =====================
+========================  =================================================  =========================
 
 Both power laws integrate :math:`x^{-p}` over :math:`[\\delta, \\delta + T]` (with
 :math:`\\delta = t_f - t_1` or :math:`t_0 + c`). Writing :math:`L = \\ln(1 + T/\\delta)` and

@@ -16,18 +16,18 @@ Files are written atomically and never replace existing ones unless ``overwrite=
 write is recorded in the project manifest (``outputs``). VarPy 2016 pickled four legacy lists
 and never wrote model outputs at all.
 
-=============================  =====================  =============================================
-result                         ``kind``               CSV table
-=============================  =====================  =============================================
-FitResult, ModelOutput         ``fit``                one row: window, parameters, errors, tf, ...
-Model (all outputs)            ``model_outputs``      one row per output
-ExperimentResult (``.table``)  ``experiment``         one row per forecast step
-McResult                       ``mc``                 one row
-BValueResult                   ``b_value``            one row
-FMDResult                      ``fmd``                magnitude, incremental, cumulative
+=============================  ==========================  ============================================
+result                         ``kind``                    CSV table
+=============================  ==========================  ============================================
+FitResult, ModelOutput         ``fit``                     one row: window, parameters, errors, tf, ...
+Model (all outputs)            ``model_outputs``           one row per output
+ExperimentResult (``.table``)  ``experiment``              one row per forecast step
+McResult                       ``mc``                      one row
+BValueResult                   ``b_value``                 one row
+FMDResult                      ``fmd``                     magnitude, incremental, cumulative
 MagnitudeTimeSeries            ``b_series``/``mc_series``  one row per window
-pandas.DataFrame               ``table``              the frame
-=============================  =====================  =============================================
+pandas.DataFrame               ``table``                   the frame
+=============================  ==========================  ============================================
 """
 from __future__ import annotations
 

@@ -323,7 +323,7 @@ def test_volcano_run_reopens(volcano_run):
     assert set(project.datatypes()) == {"ecvd", "evd", "scvd-TLT1", "scvd-TLT2"}
     assert {"compare-iol", "retro-iol", "retro-hyperbolic"} <= set(project.ecvd.models)
     assert len(project.ecvd.models["retro-iol"].outputs) == result.experiments[4]["fitted"]
-    assert "mc_maxc" in project.ecvd.outputs
+    assert any(name.startswith("mc_maxc") for name in project.ecvd.outputs)
 
 
 def test_run_result_round_trip_and_json(volcano_run):

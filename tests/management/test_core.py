@@ -155,3 +155,31 @@ def test_selections_leave_the_original_untouched(tmp_path, etna):
     assert len(sub.ecvd) == 10 and len(v.ecvd) == 13069
     pd.testing.assert_frame_equal(v.ecvd.dataset, before)
     assert "selection" in sub.summary()
+
+
+def test_datatype_analyses_are_kept_and_persisted(tmp_path, etna):
+    """obj.ecvd.mc()/b_value() mirror varpy.analysis.magnitudes and persist with the project."""
+    from varpy.analysis import magnitudes
+
+    v = varpy.Volcanic("Etna", root=tmp_path)
+    v.add_datatype("ecvd", etna / "Etna_INGVCT_C1_99-onwards.txt", format="etna_ingv")
+    mc = v.ecvd.mc(method="maxc")
+    b = v.ecvd.b_value(mc=mc.mc)
+    assert mc.to_dict() == magnitudes.mc(v.ecvd.dataset, method="maxc").to_dict()
+    assert b.to_dict() == magnitudes.b_value(v.ecvd.dataset, mc=mc.mc).to_dict()
+    again = varpy.open(v.path)
+    assert set(again.ecvd.outputs) == {"mc_maxc", "b_tinti_mulargia"}
+    stored = again.ecvd.outputs["b_tinti_mulargia"]
+    assert stored["result"]["b"] == b.b
+    assert type(b).from_dict(stored["result"]).to_dict() == b.to_dict()
+    # a selection's analyses record the selection they were computed on
+    from varpy.preparation import magnitude_range
+
+    sub = magnitude_range(v, 2.0, None)
+    sub_mc = sub.ecvd.mc(method="maxc")
+    (sub_name,) = sub.ecvd.outputs
+    assert sub_name.startswith("mc_maxc-sel")
+    outputs = varpy.open(v.path).ecvd.outputs
+    assert outputs["mc_maxc"]["result"] == mc.to_dict()          # the full-catalogue result kept
+    assert outputs[sub_name]["result"] == sub_mc.to_dict()
+    assert outputs[sub_name]["selection"] == sub.ecvd.selection

@@ -183,10 +183,13 @@ def test_stored_analyses_are_written_with_their_selection(tmp_path):
     v = _project(tmp_path)
     sub = windows.magnitude_range(v, 1.1, None)
     sub.ecvd.mc("gft")
+    (name,) = sub.ecvd.outputs          # named after the selection: mc_gft-selXXXXXXXX
+    assert name.startswith("mc_gft-sel")
     paths = write.write_analyses(sub)
-    assert [p.name for p in paths] == ["analysis-mc-gft-ecvd.csv", "analysis-mc-gft-ecvd.json"]
+    stem = f"analysis-{name.replace('_', '-')}-ecvd"
+    assert [p.name for p in paths] == [f"{stem}.csv", f"{stem}.json"]
     rec = write.read_output(paths[1])
-    assert rec.table.loc[0, "mc"] == sub.ecvd.outputs["mc_gft"]["result"]["mc"]
+    assert rec.table.loc[0, "mc"] == sub.ecvd.outputs[name]["result"]["mc"]
     assert rec.provenance["selection"][0]["min"] == 1.1
 
 

@@ -18,6 +18,8 @@ as JSON-able dicts). Column names, units and dtypes are documented in ``docs/des
 from __future__ import annotations
 
 import copy as _copy
+import hashlib
+import json
 from typing import Any, ClassVar
 
 import numpy as np
@@ -176,14 +178,24 @@ class Datatype:
         return f"<{type(self).__name__}{st} {len(self)} rows{span}, {len(self.models)} models>"
 
     # -- storing analysis results ----------------------------------------------------------------
-    def record_output(self, name: str, result) -> None:
-        """Keep an analysis result (anything with ``to_dict()``) and persist it with the project."""
+    def record_output(self, name: str, result) -> str:
+        """Keep an analysis result (anything with ``to_dict()``) and persist it with the project.
+
+        On a selection, the name gets a suffix derived from the selection (``mc_gft-sel3f2a9c1b``),
+        so results on different subsets of the data never overwrite each other. Returns the
+        name used.
+        """
+        if self.selection:
+            digest = hashlib.sha256(json.dumps(to_builtin(self.selection), sort_keys=True)
+                                    .encode()).hexdigest()[:8]
+            name = f"{name}-sel{digest}"
         record = {"result_type": f"{type(result).__module__}:{type(result).__qualname__}",
                   "result": to_builtin(result.to_dict() if hasattr(result, "to_dict") else result),
                   "selection": _copy.deepcopy(self.selection)}
         self.outputs[name] = record
         if self._project is not None:
             self._project._persist_outputs(self, {name: record})
+        return name
 
 
 class _Catalogue(Datatype):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,14 @@ import pandas as pd
 __all__ = ["jsonable", "json_float", "describe"]
 
 
-def jsonable(value: Any, *, keep_nonfinite: bool = False) -> Any:
+def jsonable(value: Any, *, keep_nonfinite: bool = False, default=None) -> Any:
     """Recursively convert numpy/pandas values and containers to JSON-safe builtins.
 
     Times become ISO strings; objects with ``to_dict()`` are converted through it. Anything else
-    raises :class:`TypeError` naming the type, so nothing is stored that cannot be read back.
+    is passed to ``default`` (for example ``str``) or, without one, raises :class:`TypeError`
+    naming the type, so nothing is stored that cannot be read back.
     """
+    kw = {"keep_nonfinite": keep_nonfinite, "default": default}
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, (bool, np.bool_)):
@@ -50,13 +53,18 @@ def jsonable(value: Any, *, keep_nonfinite: bool = False) -> Any:
     if isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
         return pd.Timedelta(value).total_seconds()
     if isinstance(value, dict):
-        return {str(k): jsonable(v, keep_nonfinite=keep_nonfinite) for k, v in value.items()}
+        return {str(k): jsonable(v, **kw) for k, v in value.items()}
     if isinstance(value, np.ndarray):
-        return [jsonable(v, keep_nonfinite=keep_nonfinite) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v, keep_nonfinite=keep_nonfinite) for v in value]
+        return [jsonable(v, **kw) for v in value.tolist()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [jsonable(v, **kw) for v in items]
+    if isinstance(value, PurePath):
+        return str(value)
     if hasattr(value, "to_dict") and callable(value.to_dict) and not isinstance(value, type):
-        return jsonable(value.to_dict(), keep_nonfinite=keep_nonfinite)
+        return jsonable(value.to_dict(), **kw)
+    if default is not None:
+        return default(value)
     raise TypeError(f"cannot store a value of type {type(value).__name__} ({value!r:.80}); give "
                     "numbers, strings, times, lists or dicts")
 
@@ -69,9 +77,6 @@ def json_float(value) -> float:
 
 
 def describe(value: Any) -> Any:
-    """:func:`jsonable` where possible, else a short description (``"<FitResult>"``), for
-    recording the parameters of a call whose arguments may be objects or callables."""
-    try:
-        return jsonable(value)
-    except TypeError:
-        return f"<{type(value).__name__}>"
+    """:func:`jsonable`, with objects it cannot store described as ``"<TypeName>"``; for
+    recording call parameters that may be results, datatypes or callables."""
+    return jsonable(value, default=lambda v: f"<{type(v).__name__}>")

@@ -59,6 +59,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+from varpy._json import jsonable
 from varpy._version import __version__
 from varpy.exceptions import (DataFormatError, FitError, InvalidIDError, SpecError, StoreError,
                               UnknownFormatError, VarpyError)
@@ -96,44 +97,8 @@ class _Parser(argparse.ArgumentParser):
 # output
 # ------------------------------------------------------------------------------------------------
 def _clean(value):
-    """JSON-able: numpy -> Python, NaN -> None, +-inf -> "inf"/"-inf", times -> ISO strings."""
-    import datetime as _dt
-
-    import numpy as np
-
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, str):
-        return value
-    try:
-        import pandas as pd
-
-        if value is pd.NaT or value is pd.NA:
-            return None
-        if isinstance(value, pd.Timestamp):
-            return value.isoformat()
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
-    return str(value)
+    """JSON-able (varpy._json), with anything else written as its string form."""
+    return jsonable(value, default=str)
 
 
 class _Out:

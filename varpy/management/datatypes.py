@@ -223,6 +223,15 @@ class _Catalogue(Datatype):
             self.record_output(f"mc_{method}", result)
         return result
 
+    def stepp(self, *, store: bool = True, **options):
+        """Completeness in time, Stepp 1971 (see :func:`varpy.analysis.completeness.stepp`)."""
+        from varpy.analysis import completeness
+
+        result = completeness.stepp(self.dataset, **options)
+        if store:
+            self.record_output("stepp", result)
+        return result
+
     def b_value(self, mc=None, *, method: str = "tinti_mulargia", store: bool = True, **options):
         """Gutenberg-Richter b-value (see :func:`varpy.analysis.magnitudes.b_value`)."""
         from varpy.analysis import magnitudes

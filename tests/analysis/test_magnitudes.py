@@ -1,6 +1,7 @@
 """Tests of the user-facing magnitude analysis (varpy.analysis.magnitudes)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -358,3 +359,92 @@ def test_unsorted_times_are_sorted(catalogue):
     a = M.b_time_series(catalogue, mc=0.5, window=1000)
     b = M.b_time_series(shuffled, mc=0.5, window=1000)
     pd.testing.assert_frame_equal(a.frame, b.frame)
+
+
+# ---------------------------------------------------------------------------------------------
+# the direct b-value path, the Shi-Bolt constant, result round trips
+# ---------------------------------------------------------------------------------------------
+
+def test_direct_path_equals_the_masked_path(catalogue):
+    # the common call (number mc, analytic sigma) reads the column in place and lets the
+    # estimator skip NaN; the bootstrap call drops NaN with a mask first: same events, same b
+    cat = catalogue.copy()
+    cat.loc[::5, "magnitude"] = np.nan
+    cat.loc[3, "magnitude"] = 0.5                    # an event exactly at mc
+    direct = M.b_value(cat, mc=0.5)
+    masked = M.b_value(cat, mc=0.5, uncertainty="bootstrap", n_boot=20, seed=1)
+    assert (direct.b, direct.n, direct.a, direct.mean_magnitude) == \
+        (masked.b, masked.n, masked.a, masked.mean_magnitude)
+    assert direct.n == int((cat["magnitude"] >= 0.45).sum())
+    # mc=None: the lowest bin of the non-NaN magnitudes
+    clean = cat["magnitude"].dropna().to_numpy()
+    assert M.b_value(cat).to_dict() == M.b_value(clean).to_dict()
+    with pytest.raises(FitError, match="NaN"):
+        M.b_value(np.full(5, np.nan))
+
+
+def test_direct_path_names_the_row_and_column_of_an_infinite_magnitude():
+    cat = pd.DataFrame({"ml": [1.0, 1.2, np.nan, -np.inf, 1.5]})
+    with pytest.raises(DataFormatError, match=r"column 'ml'.*row 3"):
+        M.b_value(cat, mc=1.0, column="ml")
+    with pytest.raises(DataFormatError, match="row 1"):
+        M.b_value([1.0, np.inf, 1.3], mc=1.0)
+
+
+@pytest.mark.parametrize("conf", [0.5, 0.68, 0.9, 0.95, 0.99, 0.999])
+def test_normal_quantile_is_scipys(conf):
+    from scipy import stats
+    assert M._normal_quantile(conf) == float(stats.norm.ppf(0.5 + conf / 2))
+
+
+def test_shi_bolt_constant_default_and_ln10(catalogue):
+    # default 2.30 (Shi & Bolt's printed value, ZMAP, VarPy 2016); 'ln10' is the exact value
+    assert mags.SHI_BOLT_CONSTANT == 2.30 and mags.shi_bolt_constant_value() == 2.30
+    default = M.b_value(catalogue, mc=0.5)
+    assert default.shi_bolt_constant == 2.30
+    for spelling in ("ln10", "LN10", "ln(10)", mags.LN10, str(mags.LN10)):
+        r = M.b_value(catalogue, mc=0.5, shi_bolt_constant=spelling)
+        assert r.shi_bolt_constant == mags.LN10
+        assert r.sigma == pytest.approx(default.sigma * mags.LN10 / 2.30, rel=1e-14)
+    assert M.b_value(catalogue, mc=0.5, shi_bolt_constant=2.5).shi_bolt_constant == 2.5
+    assert M.b_value(catalogue, mc=0.5, shi_bolt_constant="zmap").sigma == default.sigma
+    ts = M.b_time_series(catalogue, mc=0.5, window=1000, shi_bolt_constant="ln10")
+    ts_default = M.b_time_series(catalogue, mc=0.5, window=1000)
+    assert ts.settings["shi_bolt_constant"] == mags.LN10
+    np.testing.assert_allclose(ts.frame["sigma"], ts_default.frame["sigma"] * mags.LN10 / 2.30,
+                               rtol=1e-14)
+    mbs = M.mc(catalogue, "mbs", shi_bolt_constant="ln10")
+    np.testing.assert_allclose(mbs.sigmas, M.mc(catalogue, "mbs").sigmas * mags.LN10 / 2.30,
+                               rtol=1e-14)
+    for bad in ("e", -1.0, 0.0, float("nan"), None):
+        with pytest.raises(DataFormatError, match="shi_bolt_constant"):
+            M.b_value(catalogue, mc=0.5, shi_bolt_constant=bad)
+
+
+def _fields_equal(a, b):
+    for f in dataclasses.fields(a):
+        np.testing.assert_equal(getattr(b, f.name), getattr(a, f.name), err_msg=f.name)
+
+
+MC_CASES = [(method, n_boot, False) for method in mags.MC_METHODS for n_boot in (0, 5)] \
+    + [(method, 0, True) for method in ("maxc", "gft", "mbs")]
+
+
+@pytest.mark.parametrize("method, n_boot, legacy", MC_CASES)
+def test_every_mc_result_round_trips_exactly(catalogue, method, n_boot, legacy):
+    options = {"n_sim": 100} if method == "ks" else {}
+    if not legacy:
+        options.update(n_boot=n_boot, seed=2)
+    r = M.mc(catalogue, method, legacy=legacy, **options)
+    again = _json_round_trip(r)
+    _fields_equal(r, again)
+    assert again.summary() == r.summary()
+
+
+def test_mc_result_without_a_value_round_trips():
+    m = mags.simulate_gr(60, 1.0, 0.0, 0.1, seed=1)
+    with pytest.warns(FitWarning):
+        r = M.mc(m, "mbs", min_events=50)
+    again = _json_round_trip(r)
+    assert math.isnan(again.mc)
+    _fields_equal(r, again)

@@ -44,7 +44,7 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _stats
+from scipy import special as _special
 
 from varpy._json import json_float
 from varpy._json import jsonable as _jsonable
@@ -95,10 +95,10 @@ def _format(value, digits: int = 3) -> str:
 # input handling
 # ---------------------------------------------------------------------------------------------
 
-def _magnitudes(data, column: str = "magnitude"):
-    """``(finite magnitudes, rows they came from, number of rows)``.
+def _magnitude_values(data, column: str = "magnitude") -> np.ndarray:
+    """The magnitudes as a one-dimensional float64 array, NaN included.
 
-    The rows are a boolean mask, or ``slice(None)`` when every magnitude is finite.
+    A float64 column or array is returned as a (read-only) view, never copied.
     """
     if isinstance(data, pd.DataFrame):
         if column not in data.columns:
@@ -124,6 +124,15 @@ def _magnitudes(data, column: str = "magnitude"):
     if m.ndim != 1:
         raise DataFormatError(f"magnitudes have shape {m.shape}", column=column,
                               expected="a one-dimensional array")
+    return m
+
+
+def _magnitudes(data, column: str = "magnitude"):
+    """``(finite magnitudes, rows they came from, number of rows)``.
+
+    The rows are a boolean mask, or ``slice(None)`` when every magnitude is finite.
+    """
+    m = _magnitude_values(data, column)
     if np.isfinite(m.sum()):     # one pass, no allocation: every magnitude is finite
         return m, slice(None), m.size
     mask = np.isfinite(m)
@@ -376,6 +385,11 @@ class BValueResult(_Result):
         Minimum difference for b-positive (NaN otherwise).
     mc_method : str or None
         How mc was obtained when it was estimated here.
+    mean_magnitude : float
+        Mean magnitude (bin centres) of the events used.
+    shi_bolt_constant : float
+        Constant of the Shi-Bolt sigma: 2.30 by default (Shi & Bolt's printed value, ZMAP,
+        VarPy 2016), :data:`varpy.statistics.mags.LN10` with ``shi_bolt_constant='ln10'``.
     """
 
     result_type: ClassVar[str] = "varpy.analysis.magnitudes:BValueResult"
@@ -643,16 +657,22 @@ def _resolve_mc(data_m, mc_arg, dm, legacy, m_min, mc_options):
                                        "'gft', or None") from exc
 
 
+def _normal_quantile(conf: float) -> float:
+    """Two-sided normal quantile of ``conf`` (``scipy.stats.norm.ppf(0.5 + conf/2)``, which is
+    ``special.ndtri``, without the distribution machinery's 50-100 us per call)."""
+    return float(_special.ndtri(0.5 + conf / 2))
+
+
 def _interval(b, sigma, conf):
-    z = _stats.norm.ppf(0.5 + conf / 2)
     if not (math.isfinite(b) and math.isfinite(sigma)):
         return None
+    z = _normal_quantile(conf)
     return (b - z * sigma, b + z * sigma)
 
 
 def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
             uncertainty: str = "shi_bolt", conf_level: float = 0.95, n_boot: int = 1000,
-            seed=None, shi_bolt_constant: float = mags.SHI_BOLT_CONSTANT,
+            seed=None, shi_bolt_constant: float | str = mags.SHI_BOLT_CONSTANT,
             delta: float | None = None, times=None, weights=None, a_convention: str = "edge",
             legacy: bool = False, m_min: float = 0.1, mc_options: dict | None = None,
             column: str = "magnitude", time_column: str = "time") -> BValueResult:
@@ -675,9 +695,14 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
     dm : float
         Bin width (0 for continuous magnitudes).
     uncertainty : {'shi_bolt', 'tinti_mulargia', 'aki', 'bootstrap'}
-        Shi & Bolt (1982) with constant ``shi_bolt_constant`` (2.30 as ZMAP and VarPy 2016,
-        or ``mags.LN10``), the Tinti-Mulargia Fisher information, Aki's b/sqrt(N), or the
-        bootstrap (``n_boot`` multinomial redraws of the histogram, ``seed``).
+        Shi & Bolt (1982) with constant ``shi_bolt_constant``, the Tinti-Mulargia Fisher
+        information, Aki's b/sqrt(N), or the bootstrap (``n_boot`` multinomial redraws of
+        the histogram, ``seed``).
+    shi_bolt_constant : float or str
+        2.30 (default: the value Shi & Bolt printed, used by ZMAP and VarPy 2016) or
+        ``'ln10'`` (the exact ln 10 = 2.3026 of their derivation, used by SeismoStats and
+        hmtk; sigma 0.11 % larger), or any positive number
+        (:func:`varpy.statistics.mags.shi_bolt_constant_value`). The result stores the number.
     conf_level : float
         Level of ``ci`` (normal approximation for the analytic errors, percentiles for the
         bootstrap).
@@ -701,14 +726,24 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
     >>> abs(r.b - 1.2) < 3 * r.sigma, r.n
     (True, 5000)
     """
-    m_all, mask, n_rows = _magnitudes(data, column)
-    if m_all.size == 0:
-        raise FitError("no magnitudes to estimate b from")
     conf = _check_conf(conf_level)
     unc = str(uncertainty).lower().replace("-", "_")
     if unc not in UNCERTAINTIES:
         raise UnknownFormatError("b-value uncertainty", str(uncertainty), UNCERTAINTIES)
     dm = mags.check_bin_width(dm, allow_zero=True)
+    constant = mags.shi_bolt_constant_value(shi_bolt_constant)
+    # The common case (binned magnitudes, mc known, analytic sigma) reads the magnitudes once,
+    # in place: NaN are skipped by the estimator itself, so no finiteness pass, mask or copy.
+    direct = (not legacy and weights is None and unc != "bootstrap" and dm > 0
+              and not isinstance(mc, str)
+              and str(method).lower().replace("-", "_") not in ("b_positive", "positive",
+                                                                "bpositive"))
+    if direct:
+        m_all, mask, n_rows = _magnitude_values(data, column), None, None
+    else:
+        m_all, mask, n_rows = _magnitudes(data, column)
+    if m_all.size == 0:
+        raise FitError("no magnitudes to estimate b from")
     if legacy:
         if method not in (None, "utsu"):
             raise DataFormatError(f"VarPy 2016 estimated b only with Utsu's formula, not "
@@ -742,7 +777,6 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
     mc_value, mc_method = _resolve_mc(m_all, mc, dm, False, m_min, mc_options)
     if mc_value is not None and not math.isfinite(mc_value):
         raise FitError(f"completeness could not be estimated ({mc_method}); give mc explicitly")
-    rng = np.random.default_rng(seed)
 
     if name == "b_positive":
         m = _binned(m_all, dm)
@@ -763,6 +797,20 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
         if unc == "bootstrap":
             excess = _positive_excess(m[sel], dm, fit.threshold,
                                       None if t is None else t[sel])
+    elif direct:
+        try:
+            if mc_value is None:
+                low = float(np.fmin.reduce(m_all))           # NaN-skipping minimum
+                if math.isnan(low):
+                    raise FitError("no magnitudes to estimate b from (all are NaN)")
+                mc_value = _centre(low, dm)
+            fit = mags.estimate_b(m_all, mc_value, dm, method=name, nan_policy="omit")
+        except DataFormatError:
+            _magnitudes(data, column)       # names the row and column of an infinite magnitude
+            raise
+        n = int(round(fit.n))
+        mc_out = fit.threshold
+        a = mags.a_value(fit.n, fit.b, mc_out, dm, convention=a_convention)
     else:
         if mc_value is None:
             mc_value = _centre(float(np.min(m_all)), dm)
@@ -778,12 +826,13 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
     ci = None
     n_used_boot = 0
     if unc == "shi_bolt":
-        sigma = mags.sigma_shi_bolt(fit.b, fit.n, fit.std, constant=shi_bolt_constant)
+        sigma = mags.sigma_shi_bolt(fit.b, fit.n, fit.std, constant=constant)
     elif unc == "tinti_mulargia":
         sigma = mags.sigma_tinti_mulargia(fit.b, fit.n, dm)
     elif unc == "aki":
         sigma = mags.sigma_aki(fit.b, fit.n)
     else:
+        rng = np.random.default_rng(seed)      # only here: seeding from the OS costs ~20 us
         if name == "b_positive":
             reps = _bootstrap_excess(excess, dm, "tinti_mulargia", int(n_boot), rng)
         else:
@@ -801,7 +850,7 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
                         dm=dm, method=name, uncertainty=unc, ci=ci, conf_level=conf,
                         delta=float(fit.threshold) if name == "b_positive" else math.nan,
                         mean_magnitude=float(fit.mean) if name != "b_positive" else math.nan,
-                        a_convention=a_convention, shi_bolt_constant=float(shi_bolt_constant),
+                        a_convention=a_convention, shi_bolt_constant=constant,
                         n_boot=n_used_boot, mc_method=mc_method)
 
 
@@ -935,8 +984,9 @@ def _time_columns(start, end, kind):
 def b_time_series(data, *, mc, window, step=None, by: str = "events", method: str | None = None,
                   dm: float = 0.1, uncertainty: str = "shi_bolt", conf_level: float = 0.95,
                   n_boot: int = 500, seed=None, min_events: int = 50,
-                  shi_bolt_constant: float = mags.SHI_BOLT_CONSTANT, delta: float | None = None,
-                  a_convention: str = "edge", mc_options: dict | None = None, times=None,
+                  shi_bolt_constant: float | str = mags.SHI_BOLT_CONSTANT,
+                  delta: float | None = None, a_convention: str = "edge",
+                  mc_options: dict | None = None, times=None,
                   column: str = "magnitude", time_column: str = "time") -> MagnitudeTimeSeries:
     """b-value in moving windows of a fixed number of events or a fixed duration.
 
@@ -971,13 +1021,14 @@ def b_time_series(data, *, mc, window, step=None, by: str = "events", method: st
     unc = str(uncertainty).lower()
     if unc not in UNCERTAINTIES:
         raise UnknownFormatError("b-value uncertainty", str(uncertainty), UNCERTAINTIES)
+    constant = mags.shi_bolt_constant_value(shi_bolt_constant)
     m = _binned(m, dm)
     rng = np.random.default_rng(seed)
     fixed = not isinstance(mc, str)
     settings = {"method": name, "uncertainty": unc, "dm": dm, "conf_level": conf,
                 "min_events": int(min_events), "mc": mc if fixed else None,
                 "mc_method": None if fixed else str(mc), "a_convention": a_convention,
-                "shi_bolt_constant": float(shi_bolt_constant)}
+                "shi_bolt_constant": constant}
     if fixed and name != "b_positive":
         mc_c = _centre(float(mc), dm)
         keep = m >= _edge(mc_c, dm)
@@ -993,7 +1044,7 @@ def b_time_series(data, *, mc, window, step=None, by: str = "events", method: st
             hi = np.searchsorted(t_c, end, side="left")
             n_window = hi_all - lo_all
         frame = _fixed_mc_windows(m_c, mc_c, lo, hi, dm, name, unc, conf, int(n_boot), rng,
-                                  int(min_events), float(shi_bolt_constant), a_convention)
+                                  int(min_events), constant, a_convention)
         frame["n_window"] = n_window
     else:
         lo, hi, start, end, win = _windows(t, m.size, by, window, step, kind)
@@ -1001,7 +1052,7 @@ def b_time_series(data, *, mc, window, step=None, by: str = "events", method: st
         for a_i, b_i in zip(lo, hi):
             rows.append(_window_b(m[a_i:b_i], None if t is None else t[a_i:b_i], mc, dm, name,
                                   unc, conf, int(n_boot), rng, int(min_events),
-                                  float(shi_bolt_constant), delta, a_convention,
+                                  constant, delta, a_convention,
                                   mc_options or {}))
         frame = pd.DataFrame(rows, columns=["n", "mc", "b", "sigma", "ci_low", "ci_high", "a"])
         frame["n_window"] = hi - lo
@@ -1056,7 +1107,7 @@ def _fixed_mc_windows(m_c, mc_c, lo, hi, dm, name, unc, conf, n_boot, rng, min_e
                 ci_low[i], ci_high[i] = np.percentile(ok, [50 * (1 - conf), 50 * (1 + conf)])
     sigma = np.asarray(sigma, dtype=np.float64)
     if unc != "bootstrap":
-        z = _stats.norm.ppf(0.5 + conf / 2)
+        z = _normal_quantile(conf)
         ci_low, ci_high = b - z * sigma, b + z * sigma
     ref = mc_c - dm / 2 if a_convention == "edge" else mc_c
     with np.errstate(divide="ignore"):

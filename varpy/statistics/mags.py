@@ -37,6 +37,7 @@ Examples
 """
 from __future__ import annotations
 
+import logging
 import math
 from typing import NamedTuple
 
@@ -69,6 +70,7 @@ __all__ = [
     "a_value",
     "sigma_aki",
     "sigma_shi_bolt",
+    "shi_bolt_constant_value",
     "sigma_tinti_mulargia",
     "bootstrap_b",
     "bootstrap_b_counts",
@@ -92,7 +94,8 @@ __all__ = [
 LOG10E = math.log10(math.e)
 #: :math:`\ln 10`, converts b to :math:`\beta`.
 LN10 = math.log(10.0)
-#: The constant Shi & Bolt (1982) printed and ZMAP and VarPy 2016 use; ``LN10`` is exact.
+#: The constant Shi & Bolt (1982) printed (their derivation gives ``LN10``, 2.3026) and ZMAP
+#: and VarPy 2016 use; varpy's default. Pass ``shi_bolt_constant='ln10'`` for the exact value.
 SHI_BOLT_CONSTANT = 2.30
 #: Tie tolerance of :func:`bin_index`, in units of one bin.
 BIN_TOLERANCE = 1e-6
@@ -101,6 +104,8 @@ BIN_TOLERANCE = 1e-6
 B_METHODS = ("tinti_mulargia", "utsu", "aki")
 #: Completeness methods understood by :func:`mc_from_counts`.
 MC_METHODS = ("maxc", "gft", "mbs", "emr", "ks")
+
+logger = logging.getLogger(__name__)
 
 _B_ALIASES = {"tm": "tinti_mulargia", "tinti": "tinti_mulargia", "classic": "tinti_mulargia",
               "aki_utsu": "utsu"}
@@ -250,7 +255,6 @@ def histogram(magnitudes, dm: float, *, weights=None,
     w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
     counts = np.zeros(span, dtype=np.int64 if w is None else np.float64)
     inv = _integer_inverse(dm)
-    offset = 0.5 + BIN_TOLERANCE - k0
     buf = np.empty(min(chunk, m.size))
     for start in range(0, m.size, chunk):
         part = m[start:start + chunk]
@@ -259,8 +263,11 @@ def histogram(magnitudes, dm: float, *, weights=None,
             np.multiply(part, float(inv), out=x)
         else:
             np.divide(part, dm, out=x)
-        x += offset
+        # the operations of bin_index, then the (exact) shift: adding 0.5 + tol - k0 in one
+        # step would round differently and move magnitudes 1e-7 below a bin edge (1.6499999)
+        x += 0.5 + BIN_TOLERANCE
         np.floor(x, out=x)
+        x -= k0
         idx = x.astype(np.intp)
         counts += np.bincount(idx, weights=None if w is None else w[start:start + chunk],
                               minlength=span)
@@ -318,6 +325,16 @@ def b_from_mean_excess(mean_excess, dm: float, method: str = "tinti_mulargia"):
     """
     method = b_method_name(method)
     dm = check_bin_width(dm, allow_zero=True)
+    if np.ndim(mean_excess) == 0:
+        # one estimate: the same float64 operations as below, without the array machinery
+        x = np.float64(mean_excess)
+        if not x > 0:
+            return math.nan
+        if method == "aki" or (method == "tinti_mulargia" and dm == 0):
+            return float(LOG10E / x)
+        if method == "utsu":
+            return float(LOG10E / (x + dm / 2))
+        return float(np.log1p(dm / x) / (dm * LN10))
     x = np.asarray(mean_excess, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "aki" or (method == "tinti_mulargia" and dm == 0):
@@ -358,45 +375,231 @@ def _weighted_moments(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float
     return n, mean, math.sqrt(var) if var == var else math.nan
 
 
-def _binned_moments(m: np.ndarray, dm: float, kc: int, chunk: int = 1 << 18):
-    """Count, sum and sum of squares of ``bin - kc`` over the events in bins ``>= kc``.
+# The default b-value path: the exact bin-index rule of :func:`bin_index` and the completeness
+# cut in one sweep over the magnitudes, chunk by chunk, with integer sums decoded exactly.
+#
+# Each chunk goes through six in-cache numpy calls: ``k = floor(m * (1/dm) + (0.5 + tol))``
+# (three calls, the same floating-point operations as bin_index), its minimum, one dot
+# product per row of _ROW values for sum(k**2) and one einsum for sum(k). A chunk whose
+# minimum is below the completeness bin kc first has its values below kc replaced by the
+# sentinel ``kc - 2**-14`` (one more call): with at most _ROW = 2**13 sentinels in a row, the
+# fractional part of the row's sum(k) is exactly (number of sentinels) * 2**-14, which gives
+# the count of incomplete events, and both sums over the complete events follow exactly (see
+# _decode_rows). NaN to skip become sentinels too (np.fmax), after a NaN-blind minimum and a
+# NaN count; -inf, NaN to refuse, +inf (seen as non-finite sums) and rows too large to decode
+# send their chunk to the straightforward computation. No mask and no filtered copy of the
+# catalogue is made; the scratch memory is one chunk. numpy has no fused multiply-add-floor,
+# so six passes over each chunk is the floor of this design: about 4-6 times a numpy mean of
+# the same array (see bench/bench_mags.py).
+_ROW = 8192                 # dots this short run on the calling thread; from about 2**15
+                            # values OpenBLAS wakes its threads, which costs milliseconds on a
+                            # busy machine
+_CHUNK_ROWS = 16            # 131072 values (1 MiB) per chunk: stays in a 2 MiB L2 cache
+_SENTINEL = 2.0 ** -14      # _ROW * _SENTINEL = 1/2
+_SQUARES_LIMIT = 2.0 ** 36  # a row's sum(k**2) below this is decoded exactly (dot error < 1/8)
+_KC_LIMIT = 2 ** 16         # |kc| above this (e.g. mc = 7 with dm = 1e-4): exact slow path
 
-    Exact (integer-valued float sums) and computed chunk by chunk, so no array of the size of
-    the catalogue is allocated.
-    """
+
+class _Moments(NamedTuple):
+    """Events in bins ``>= kc`` and the exact sums of ``bin - kc`` and ``(bin - kc)**2``."""
+
+    n: int
+    s1: int
+    s2: int
+    #: NaN magnitudes skipped (``nan_policy='omit'``)
+    n_nan: int
+
+
+def _bin_index_scalar(value: float, dm: float, key: str = "mc") -> int:
+    """:func:`bin_index` of one float (such as mc), bit for bit, without numpy's call cost."""
     inv = _integer_inverse(dm)
-    scale, use_mul = (float(inv), True) if inv is not None else (dm, False)
-    offset = 0.5 + BIN_TOLERANCE - kc
-    buf = np.empty(min(chunk, m.size))
-    n = s1 = s2 = 0.0
-    for start in range(0, m.size, chunk):
-        part = m[start:start + chunk]
-        x = buf[:part.size]
-        if use_mul:
-            np.multiply(part, scale, out=x)
-        else:
-            np.divide(part, scale, out=x)
-        x += offset
-        np.floor(x, out=x)                  # x = bin - kc
-        if x.size and x.min() < 0:
-            x = x[x >= 0]
-        n += x.size
-        s1 += float(x.sum())
-        s2 += float(np.einsum("i,i->", x, x))   # einsum: no BLAS thread start-up
-    return n, s1, s2
+    x = (value * float(inv) if inv is not None else value / dm) + (0.5 + BIN_TOLERANCE)
+    if not math.isfinite(x):
+        raise DataFormatError(f"{key}={value!r} is not a finite magnitude", key=key,
+                              expected="a finite magnitude")
+    return math.floor(x)
+
+
+def _refuse_non_finite(m: np.ndarray, nan_policy: str, start: int = 0) -> np.ndarray | None:
+    """Raise on infinite magnitudes, and on NaN unless ``nan_policy='omit'``.
+
+    Returns the NaN mask when there are NaN to skip, else None. ``start`` is the position of
+    ``m[0]`` in the catalogue, for the message.
+    """
+    finite = np.isfinite(m)
+    if finite.all():
+        return None
+    nan = np.isnan(m)
+    refused = ~finite & ~nan if nan_policy == "omit" else ~finite
+    if refused.any():
+        pos = int(np.flatnonzero(refused)[0])
+        raise DataFormatError(f"magnitude at position {start + pos} is {float(m[pos])!r}",
+                              column="magnitude",
+                              expected="finite magnitudes" + (" or NaN for missing values"
+                                                              if nan_policy == "omit" else
+                                                              " (drop NaN first)"))
+    return nan
+
+
+def _exact_chunk_moments(part: np.ndarray, start: int, dm: float, kc: int,
+                         nan_policy: str) -> _Moments:
+    """The straightforward computation for one chunk (non-finite values, huge bins)."""
+    inv = _integer_inverse(dm)
+    with np.errstate(over="ignore"):            # overflowing bins are refused below
+        x = part * float(inv) if inv is not None else part / dm
+        x += 0.5 + BIN_TOLERANCE
+    np.floor(x, out=x)
+    n_nan = 0
+    if not np.isfinite(x).all():
+        nan = _refuse_non_finite(part, nan_policy, start)
+        if nan is None:
+            nan = np.zeros(part.size, dtype=bool)
+        overflow = np.flatnonzero(~np.isfinite(x) & ~nan)
+        if overflow.size:
+            pos = int(overflow[0])
+            raise DataFormatError(f"magnitude at position {start + pos} is {float(part[pos])!r}",
+                                  column="magnitude",
+                                  expected=f"magnitudes whose bin index m/dm (dm={dm}) is a "
+                                           "finite number")
+        n_nan = int(nan.sum())
+        x = x[~nan]
+    excess = x[x >= kc] - kc
+    if excess.size == 0:
+        return _Moments(0, 0, 0, n_nan)
+    if float(excess.max()) < 2.0 ** 20:
+        j = excess.astype(np.int64)
+        return _Moments(int(j.size), int(j.sum()), int(np.dot(j, j)), n_nan)
+    values, counts = np.unique(excess, return_counts=True)     # any size, still exact
+    s1 = sum(int(v) * int(c) for v, c in zip(values, counts))
+    s2 = sum(int(v) * int(v) * int(c) for v, c in zip(values, counts))
+    return _Moments(int(excess.size), s1, s2, n_nan)
+
+
+def _decode_rows(sq: np.ndarray, tot: np.ndarray, kc: int):
+    """Exact (n_below, sum k, sum k**2) of the complete events of each row, and which rows
+    could be decoded.
+
+    ``tot`` is the row sum of the values (complete bins k and sentinels ``kc - 2**-14``) and
+    ``sq`` the row sum of their squares. Every partial sum of ``tot`` is a multiple of
+    2**-14 below 2**39 in magnitude, hence exact in any order; ``sq`` is within
+    ``(_ROW + 2) * 2**-53 * sq < 1/8`` of its exact value when ``sq <= 2**36``, and the exact
+    value is an integer plus ``n_below * (2**-14)**2 < 2**-15`` once the known sentinel terms
+    are removed, so rounding recovers it.
+    """
+    with np.errstate(invalid="ignore"):
+        whole = np.ceil(tot)
+        n_below = (whole - tot) * (1.0 / _SENTINEL)
+        s1 = whole - n_below * kc
+        s2 = np.rint(sq + n_below * (2.0 * kc * _SENTINEL)) - n_below * float(kc * kc)
+        # NaN or infinite sums fail both comparisons
+        ok = (sq <= _SQUARES_LIMIT) & (n_below <= _ROW)
+    return n_below, s1, s2, ok
+
+
+def _excess_moments(magnitudes: np.ndarray, dm: float, kc: int, *,
+                    nan_policy: str = "raise", chunk_rows: int = _CHUNK_ROWS) -> _Moments:
+    """Count and exact integer sums of ``bin - kc`` over the events in bins ``>= kc``.
+
+    Bins follow :func:`bin_index` bit for bit (same floating-point operations, same tie
+    rule), so the result equals ``j = bin_index(m, dm) - kc; j = j[j >= 0]``,
+    ``(j.size, j.sum(), (j**2).sum())`` computed in Python integers, at the cost of six
+    in-cache passes over each chunk and no array of the size of the catalogue.
+    ``nan_policy='omit'`` skips NaN (counted in ``n_nan``); infinite magnitudes always raise
+    :class:`~varpy.exceptions.DataFormatError` naming their position, as NaN do with
+    ``'raise'``.
+    """
+    m = magnitudes
+    size = m.size
+    if size == 0:
+        return _Moments(0, 0, 0, 0)
+    if abs(kc) > _KC_LIMIT:
+        chunk = int(chunk_rows) * _ROW
+        parts = [_exact_chunk_moments(m[i:i + chunk], i, dm, kc, nan_policy)
+                 for i in range(0, size, chunk)]
+        return _Moments(*(sum(p[j] for p in parts) for j in range(4)))
+    inv = _integer_inverse(dm)
+    scale, scale_op = (float(inv), np.multiply) if inv is not None else (dm, np.divide)
+    half = 0.5 + BIN_TOLERANCE
+    rows = max(1, min(int(chunk_rows), -(-size // _ROW)))
+    chunk = rows * _ROW
+    buf = np.empty(chunk)
+    grid = buf.reshape(rows, _ROW)
+    n_chunks = -(-size // chunk)
+    sums = np.zeros((n_chunks, 2, rows))         # per row: sum of squares, sum
+    sentinel_row = None
+    clipped = False
+    kc_float = float(kc)
+    omit = nan_policy == "omit"
+    slow = []
+    nan_counts = {}                              # chunk -> NaN skipped in the fast path
+    # a magnitude so large that m/dm overflows is refused below, by the exact path
+    with np.errstate(over="ignore"):
+        for i in range(n_chunks):
+            part = m[i * chunk:(i + 1) * chunk]
+            k = buf[:part.size]
+            scale_op(part, scale, out=k)
+            np.add(k, half, out=k)
+            np.floor(k, out=k)
+            low = k.min()
+            used = rows if part.size == chunk else -(-part.size // _ROW)
+            g = grid[:used]
+            if not low >= kc_float:
+                if low != low and omit:              # NaN to skip: the NaN-blind minimum
+                    low = np.fmin.reduce(k)
+                    nan_counts[i] = int(np.count_nonzero(np.isnan(k)))
+                if not low > -math.inf:              # -inf, or NaN to refuse: exact path
+                    slow.append(i)
+                    continue
+                if sentinel_row is None:
+                    sentinel_row = np.full(_ROW, kc - _SENTINEL)
+                # NaN and events below kc become the sentinel; a row-shaped operand (not a
+                # scalar) keeps numpy on its SIMD loop
+                np.fmax(g, sentinel_row, out=g)
+                clipped = True
+            if part.size != chunk:
+                buf[part.size:used * _ROW] = 0.0     # padding adds nothing to either sum
+            np.vecdot(g, g, out=sums[i, 0, :used])
+            np.einsum("ij->i", g, out=sums[i, 1, :used])    # faster than a dot with ones
+    sq, tot = sums[:, 0], sums[:, 1]
+    if not slow and not clipped and sq.max() <= _SQUARES_LIMIT:
+        # every event complete and finite: the row sums are exact integers
+        big_s1 = int(tot.astype(np.int64).sum())
+        big_s2 = int(sq.astype(np.int64).sum())
+        return _Moments(size, big_s1 - size * kc, big_s2 - 2 * kc * big_s1 + kc * kc * size, 0)
+    n_below, s1_rows, s2_rows, ok = _decode_rows(sq, tot, kc)
+    bad = set(slow)
+    if not ok.all():
+        bad.update(int(i) for i in np.flatnonzero(~ok.all(axis=1)))
+    if bad:
+        fast = np.ones(n_chunks, dtype=bool)
+        fast[list(bad)] = False
+        n_below, s1_rows, s2_rows = n_below[fast], s1_rows[fast], s2_rows[fast]
+    n = size - sum(min(chunk, size - i * chunk) for i in bad) - int(n_below.sum())
+    big_s1 = int(s1_rows.astype(np.int64).sum())
+    big_s2 = int(s2_rows.astype(np.int64).sum())
+    # sums of k over the complete events -> sums of (k - kc)
+    s1 = big_s1 - n * kc
+    s2 = big_s2 - 2 * kc * big_s1 + kc * kc * n
+    n_nan = sum(count for i, count in nan_counts.items() if i not in bad)
+    for i in sorted(bad):
+        extra = _exact_chunk_moments(m[i * chunk:(i + 1) * chunk], i * chunk, dm, kc,
+                                     nan_policy)
+        n, s1, s2 = n + extra.n, s1 + extra.s1, s2 + extra.s2
+        n_nan += extra.n_nan
+    return _Moments(n, s1, s2, n_nan)
 
 
 def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargia",
-               weights=None, assume_binned: bool = False,
-               compute_std: bool = True) -> BEstimate:
+               weights=None, assume_binned: bool = False, compute_std: bool = True,
+               nan_policy: str = "raise") -> BEstimate:
     """Gutenberg-Richter b of the events at or above completeness.
 
     Parameters
     ----------
     magnitudes : array-like of float
-        Finite magnitudes. Events are selected by bin, ``m >= mc - dm/2``, so an event at
-        exactly ``mc`` is kept, and each counts at its bin centre (magnitudes off the ``dm``
-        grid are binned by the rule of :func:`bin_index`).
+        Magnitudes. Events are selected by bin, ``m >= mc - dm/2``, so an event at exactly
+        ``mc`` is kept, and each counts at its bin centre (magnitudes off the ``dm`` grid are
+        binned by the rule of :func:`bin_index`).
     mc : float
         Completeness magnitude, the centre of the lowest complete bin.
     dm : float
@@ -407,16 +610,26 @@ def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargi
         Frequency weights (integer weights equal repeating events).
     assume_binned : bool
         The magnitudes are already bin centres (e.g. from :func:`round_to_bins`): average them
-        directly instead of re-binning chunk by chunk. On an already complete array this costs
-        two passes (a minimum and a sum), about twice a bare ``numpy.mean``, plus one more for
-        the standard deviation.
+        directly instead of re-binning. On an already complete array this costs two passes
+        (a minimum and a sum), about twice a bare ``numpy.mean``, plus one more for the
+        standard deviation.
     compute_std : bool
         Also compute the standard deviation (for the Shi-Bolt uncertainty).
+    nan_policy : {'raise', 'omit'}
+        NaN magnitudes raise :class:`~varpy.exceptions.DataFormatError` (default) or are
+        skipped; infinite magnitudes always raise.
 
     Returns
     -------
     BEstimate
         ``std`` is NaN when ``compute_std`` is False.
+
+    Notes
+    -----
+    The default path (``dm > 0``, no weights, ``assume_binned=False``) bins every magnitude
+    exactly as :func:`bin_index` does and accumulates the count, the sum and the sum of
+    squares of ``bin - round(mc/dm)`` as exact integers, chunk by chunk, without a mask or a
+    filtered copy of the catalogue; its cost is a few in-cache passes over each chunk.
 
     Examples
     --------
@@ -425,9 +638,12 @@ def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargi
     (4, 0.9651)
     """
     dm = check_bin_width(dm, allow_zero=True)
+    if nan_policy not in ("raise", "omit"):
+        raise DataFormatError(f"nan_policy={nan_policy!r}", key="nan_policy",
+                              expected="'raise' or 'omit'")
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
     if dm > 0:
-        kc = int(bin_index(float(mc), dm))
+        kc = _bin_index_scalar(float(mc), dm)
         mc_value = bin_centre(kc, dm)
         edge = (kc - 0.5 - BIN_TOLERANCE) * dm
     else:
@@ -436,6 +652,12 @@ def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargi
     std = math.nan
     if weights is not None:
         w = np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w.shape != m.shape:
+            raise DataFormatError(f"{w.size} weights for {m.size} magnitudes", key="weights",
+                                  expected="one weight per magnitude")
+        nan = _refuse_non_finite(m, nan_policy)
+        if nan is not None:
+            m, w = m[~nan], w[~nan]
         if dm > 0:
             k = bin_index(m, dm)
             mask = k >= kc
@@ -445,15 +667,25 @@ def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargi
             x = m[mask]
         n, mean, std = _weighted_moments(np.atleast_1d(x), w[mask])
     elif dm > 0 and not assume_binned:
-        n, s1, s2 = _binned_moments(m, dm, kc)
-        mean = mc_value + dm * s1 / n if n else math.nan
+        mom = _excess_moments(m, dm, kc, nan_policy=nan_policy)
+        if mom.n_nan:
+            logger.info("ignoring %d NaN magnitudes of %d", mom.n_nan, m.size)
+        n = mom.n
+        mean = mc_value + dm * mom.s1 / n if n else math.nan
         if compute_std and n > 1:
-            std = dm * math.sqrt(max(s2 - s1 * s1 / n, 0.0) / (n - 1))
+            # exact integer numerator: no cancellation, however large the catalogue
+            std = dm * math.sqrt((n * mom.s2 - mom.s1 * mom.s1) / (n * (n - 1)))
     else:
         # an already complete array is used as it is: no mask, no copy
-        sel = m if (m.size and m.min() >= edge) else m[m >= edge]
+        low = float(m.min()) if m.size else math.inf
+        if not low > -math.inf:                 # NaN or -inf somewhere
+            _refuse_non_finite(m, nan_policy)
+        sel = m if low >= edge else m[m >= edge]    # NaN compare False: skipped
         n = float(sel.size)
-        mean = float(sel.sum()) / n if sel.size else math.nan
+        total = float(sel.sum())
+        if not math.isfinite(total):
+            _refuse_non_finite(m, nan_policy)       # +inf: raises
+        mean = total / n if sel.size else math.nan
         if compute_std and sel.size > 1:
             ssd = max(float(np.einsum("i,i->", sel, sel)) - n * mean * mean, 0.0)
             std = math.sqrt(ssd / (n - 1))
@@ -557,13 +789,64 @@ def sigma_aki(b, n):
     return float(out) if out.ndim == 0 else out
 
 
-def sigma_shi_bolt(b, n, std, *, constant: float = SHI_BOLT_CONSTANT):
+def shi_bolt_constant_value(constant=SHI_BOLT_CONSTANT) -> float:
+    """The constant of the Shi-Bolt uncertainty as a float.
+
+    Shi & Bolt (1982) derived :math:`\\sigma_b = \\ln 10\\, b^2 \\sigma_{\\bar M}` and printed
+    the constant rounded to 2.30, which ZMAP and VarPy 2016 use: that is varpy's default
+    (:data:`SHI_BOLT_CONSTANT`). SeismoStats and hmtk use the exact ``ln 10`` = 2.302585...;
+    the two differ by 0.11 %.
+
+    Parameters
+    ----------
+    constant : float or str
+        A positive number (or a string holding one), ``'ln10'`` (also ``'ln(10)'``,
+        ``'ln 10'``) for the exact value, or ``'zmap'`` for 2.30.
+
+    Examples
+    --------
+    >>> shi_bolt_constant_value(), shi_bolt_constant_value("ln10") == LN10
+    (2.3, True)
+    """
+    if isinstance(constant, str):
+        name = constant.strip().lower().replace(" ", "").replace("_", "")
+        if name in ("ln10", "ln(10)", "log(10)", "loge10"):
+            return LN10
+        if name in ("zmap", "varpy2016", "shibolt"):
+            return SHI_BOLT_CONSTANT
+    try:
+        value = float(constant)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise DataFormatError(f"Shi-Bolt constant {constant!r} is not understood",
+                              key="shi_bolt_constant",
+                              expected="a positive number such as 2.30 (ZMAP, VarPy 2016), "
+                                       "or 'ln10' for the exact ln 10 (SeismoStats)")
+    return value
+
+
+def sigma_shi_bolt(b, n, std, *, constant: float | str = SHI_BOLT_CONSTANT):
     """Shi & Bolt (1982): :math:`C b^2 \\sqrt{\\sum(M_i-\\bar M)^2 / (N(N-1))} = C b^2 s/\\sqrt N`.
 
     ``std`` is the sample standard deviation (ddof=1) of the magnitudes used. ``constant`` is
-    2.30 as printed by Shi & Bolt and used by ZMAP and VarPy 2016 (default), or ``LN10`` as
-    SeismoStats and hmtk use; they differ by 0.1 %.
+    2.30 as printed by Shi & Bolt and used by ZMAP and VarPy 2016 (default), or ``'ln10'``
+    (:data:`LN10`) as SeismoStats and hmtk use; they differ by 0.11 %. See
+    :func:`shi_bolt_constant_value` for the accepted spellings.
+
+    Examples
+    --------
+    >>> round(sigma_shi_bolt(1.0, 100, 0.43), 6), round(sigma_shi_bolt(1.0, 100, 0.43,
+    ...                                                                  constant="ln10"), 6)
+    (0.0989, 0.099011)
     """
+    constant = shi_bolt_constant_value(constant)
+    if np.ndim(b) == 0 and np.ndim(n) == 0 and np.ndim(std) == 0:
+        # one estimate: the same float64 operations as below, without the array machinery
+        b = np.float64(b)
+        n = np.float64(n)
+        if n > 0:
+            return float(constant * b * b * np.float64(std) / np.sqrt(n))
     with np.errstate(divide="ignore", invalid="ignore"):
         b = np.asarray(b, dtype=np.float64)
         out = constant * b * b * np.asarray(std, dtype=np.float64) / np.sqrt(
@@ -767,7 +1050,8 @@ def _mbs_counts(counts, k0, dm, *, b_method="tinti_mulargia", criterion="shi_bol
         raise DataFormatError(f"unknown MBS criterion {criterion!r}", key="criterion",
                               expected="'shi_bolt' (Woessner & Wiemer 2005) or 'cao_gao' "
                                        "(fixed delta_b, Cao & Gao 2002)")
-    t, b_all, sig_all = _fit_tails(counts, dm, b_method, shi_bolt_constant)
+    t, b_all, sig_all = _fit_tails(counts, dm, b_method,
+                                   shi_bolt_constant_value(shi_bolt_constant))
     b_all = np.where(t.n >= max(min_events, 2), b_all, np.nan)
     K = max(1, int(round(float(stability_range) / dm)))
     L = counts.size
@@ -1056,7 +1340,7 @@ def mc_gft(magnitudes, dm: float, *, b_method: str = "tinti_mulargia",
 
 def mc_mbs(magnitudes, dm: float, *, criterion: str = "shi_bolt", delta_b: float = 0.03,
            stability_range: float = 0.5, b_method: str = "tinti_mulargia", candidates=None,
-           min_events: int = 10, shi_bolt_constant: float = SHI_BOLT_CONSTANT):
+           min_events: int = 10, shi_bolt_constant: float | str = SHI_BOLT_CONSTANT):
     """Mc from b-value stability.
 
     :math:`\\bar b(M_i)` is the mean of :math:`b(M_i + k\\Delta)`, ``k = 0 .. K-1`` with
@@ -1064,6 +1348,8 @@ def mc_mbs(magnitudes, dm: float, *, criterion: str = "shi_bolt", delta_b: float
     :math:`|\\bar b - b| \\le \\delta b`. ``criterion='shi_bolt'`` (default, Woessner & Wiemer
     2005) uses the Shi-Bolt uncertainty of :math:`b(M_i)` as :math:`\\delta b`; ``'cao_gao'``
     uses the fixed ``delta_b`` (0.03, Cao & Gao 2002). Returns NaN when no candidate passes.
+    ``shi_bolt_constant`` is 2.30 as ZMAP and VarPy 2016 (default) or ``'ln10'`` as
+    SeismoStats (see :func:`shi_bolt_constant_value`).
     """
     return completeness("mbs", magnitudes, dm, criterion=criterion, delta_b=delta_b,
                         stability_range=stability_range, b_method=b_method,

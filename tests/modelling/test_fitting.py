@@ -233,6 +233,65 @@ def test_legacy_mode_is_scipy_fmin():
     assert model.fit(t, 0.0, 100.0, warn=False).loglik >= res.loglik - 1e-9 * abs(res.loglik)
 
 
+def test_event_window_sorts_and_counts_distinct_times():
+    window = ft.EventWindow([3.0, 1.0, 1.0, 2.0, 2.0], 0.0, 4.0)
+    assert window.times.tolist() == [1.0, 1.0, 2.0, 2.0, 3.0]
+    assert window.n == 5 and window.n_distinct == 3
+    assert ft.EventWindow([2.5], 0.0, 4.0).n_distinct == 1
+    assert ft.EventWindow([], 0.0, 4.0).n_distinct == 0
+    assert ft.EventWindow([1.0, 1.0, 1.0], 0.0, 4.0).n_distinct == 1
+
+
+def test_observed_information_of_a_subset_inverts_the_submatrix():
+    rng = np.random.default_rng(2)
+    a = rng.normal(size=(3, 3))
+    hess = -(a @ a.T + 3.0 * np.eye(3))
+    for idx in ([0, 1, 2], [0, 2], [2, 0], [1]):
+        cov = ft.observed_information(hess, idx)
+        np.testing.assert_allclose(cov, np.linalg.inv(-hess[np.ix_(idx, idx)]), rtol=1e-12)
+    assert ft.observed_information(np.diag([-1.0, 1.0, -1.0]), [0, 1, 2]) is None
+
+
+def test_profile_points_are_merged_like_numpy_unique():
+    """Evaluated points, the optimum and the grid, sorted by s; at equal s the first wins,
+    for the search's increasing grid and for any other order alike."""
+    rng = np.random.default_rng(4)
+    grid = np.linspace(-3.0, 3.0, 13)
+    points = [(0.5, -1.0), (grid[4], -2.0), (0.5, -3.0), (grid[9], -4.0), (7.0, -5.0)]
+    for order in (np.arange(13), rng.permutation(13), np.r_[np.arange(13), [2, 5]]):
+        gs, gl = grid[order].tolist(), rng.normal(size=order.size).tolist()
+        s_all = np.array([p[0] for p in points] + gs)
+        l_all = np.array([p[1] for p in points] + gl)
+        ref_s, first = np.unique(s_all, return_index=True)
+        s_out, l_out = ft._merge_profile_points(points, gs, gl)
+        assert s_out == ref_s.tolist() and l_out == l_all[first].tolist()
+    assert ft._merge_profile_points(points, None, None)[0] == [grid[4], 0.5, grid[9], 7.0]
+
+
+def test_profile_interval_is_the_same_for_grid_lists_and_arrays():
+    model = get_model("iol")
+    t = simulate_events(model, SIM["iol"], 0.0, 100.0, 8)
+    window = ft.EventWindow(t, 0.0, 100.0)
+    opt = model._fit_default(window, {})
+    s_hat = math.log(opt.x[1] - 100.0)
+    prof = model._fast_tf_profile(window, {})
+
+    def fn(s):
+        out = prof(float(s), order=1)
+        return out["loglik"], out["dloglik"]
+
+    bounds = (math.log(1e-8 * 100.0), math.log(1e3 * 100.0))
+    grid = opt.profile
+    as_lists = ft.profile_interval(fn, s_hat, opt.loglik, 0.95, bounds, grid["s"],
+                                   grid["loglik"], grid_d=grid["dloglik"])
+    as_arrays = ft.profile_interval(fn, s_hat, opt.loglik, 0.95, bounds, np.array(grid["s"]),
+                                    np.array(grid["loglik"]), grid_d=np.array(grid["dloglik"]))
+    assert as_lists == as_arrays
+    tf_ci = model.fit(t, 0.0, 100.0, warn=False).tf_ci
+    assert as_lists[2:4] == (False, False)
+    assert 100.0 + math.exp(as_lists[0]) == tf_ci[0] and 100.0 + math.exp(as_lists[1]) == tf_ci[1]
+
+
 def test_infeasible_starts_raise_fit_error():
     model = get_model("iol")
     t = simulate_events(model, SIM["iol"], 0.0, 100.0, 6)

@@ -72,6 +72,30 @@ def test_exprel_mean_inverse_limits_and_vectorisation():
     assert lk.exprel_mean_inverse(r).shape == (7, 1)
 
 
+def test_vectorised_newton_pieces_match_the_scalar_formulas():
+    """The array Newton step evaluates both small-v series in one padded Horner scheme: below
+    the series thresholds (0.2 for the tail, 0.5 for the variance) it must give the scalar
+    twins' floats exactly, and the closed forms elsewhere."""
+    v = np.array([0.0, 1e-9, 0.05, 0.1999999, 0.2, 0.35, 0.4999999, 0.5, 0.9, 3.0, 45.0, 61.0,
+                  400.0, 701.0, 1e5])
+    with np.errstate(all="ignore"):
+        tail, var = lk._tail_and_variance(v)
+    for vi, t, w in zip(v, tail, var):
+        if vi < 0.2:
+            assert t == lk._tail_s(vi)
+        else:
+            assert t == pytest.approx(lk._tail_s(vi), rel=1e-15)
+        if vi < 0.5:
+            assert w == lk._var_s(vi)
+        else:
+            assert w == pytest.approx(lk._var_s(vi), rel=1e-12)
+    # the array inverse agrees with the scalar one on a search-grid-like input
+    r = np.concatenate([np.linspace(1e-3, 1 - 1e-3, 41), [0.01, 0.5, 0.499999, 0.9999]])
+    u = lk.exprel_mean_inverse(r)
+    for ri, ui in zip(r, u):
+        assert ui == pytest.approx(lk._mean_inverse_s(ri, 1 - ri), rel=1e-12, abs=1e-12)
+
+
 def _mp_power_integral(x0, width, p):
     a, b, p = mpmath.mpf(x0), mpmath.mpf(x0) + mpmath.mpf(width), mpmath.mpf(p)
     if p == 1:
@@ -119,6 +143,22 @@ def test_log_distance_sums_expansion_matches_direct(n):
     assert S == pytest.approx(np.log(x).sum(), rel=1e-14)
     assert S1 == pytest.approx((1 / x).sum(), rel=1e-14)
     assert S2 == pytest.approx((1 / x**2).sum(), rel=1e-14)
+
+
+def test_log_distance_sums_grid_blocks_agree_with_point_evaluations():
+    """A grid of offsets (one block, or row chunks when grid x events exceeds the temporary's
+    limit) gives the sums of one offset at a time."""
+    rng = np.random.default_rng(5)
+    deltas = np.geomspace(1e-6, 1e3, 56)
+    for n in (40, 100_001):                      # 100_001 events: 39 rows per chunk
+        sums = lk.LogDistanceSums(np.sort(rng.uniform(0, 10, n)), 10.0, method="exact")
+        S, S1, S2 = sums(deltas, order=2)
+        S_1, S1_1, _ = sums(deltas, order=1)
+        for i in (0, 20, 38, 39, 55):
+            s, s1, s2 = sums(float(deltas[i]), order=2)
+            assert S[i] == pytest.approx(s, rel=1e-13) and S_1[i] == S[i]
+            assert S1[i] == pytest.approx(s1, rel=1e-13) and S1_1[i] == S1[i]
+            assert S2[i] == pytest.approx(s2, rel=1e-13)
 
 
 def test_log_distance_sums_rejects_negative_distances():

@@ -36,12 +36,14 @@ into a probability (see there).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
+import operator
 import warnings
 from dataclasses import dataclass, field, fields
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Callable
 
 import numpy as np
@@ -123,24 +125,24 @@ class Parameter:
         lo, hi = self.lower, self.upper
         if self.transform == "log":
             tlo = math.log(lo - self.anchor) if lo > self.anchor else None
-            thi = math.log(hi - self.anchor) if np.isfinite(hi) else None
+            thi = math.log(hi - self.anchor) if math.isfinite(hi) else None
             return tlo, thi
-        return (lo if np.isfinite(lo) else None), (hi if np.isfinite(hi) else None)
+        return (lo if math.isfinite(lo) else None), (hi if math.isfinite(hi) else None)
 
     def at_bound(self, x: float, rtol: float = 1e-6) -> str | None:
         """``'lower'``/``'upper'`` if ``x`` sits on that bound (within ``rtol`` in theta)."""
         theta = self.to_theta(x)
         tlo, thi = self.theta_bounds()
-        scale = rtol * (1.0 + abs(theta)) if np.isfinite(theta) else 0.0
+        scale = rtol * (1.0 + abs(theta)) if math.isfinite(theta) else 0.0
         if tlo is not None and theta <= tlo + scale:
             return "lower"
         if thi is not None and theta >= thi - scale:
             return "upper"
         if self.transform == "linear":
-            span = (self.upper - self.lower) if np.isfinite(self.upper - self.lower) else 1.0
-            if np.isfinite(self.lower) and x <= self.lower + rtol * span:
+            span = (self.upper - self.lower) if math.isfinite(self.upper - self.lower) else 1.0
+            if math.isfinite(self.lower) and x <= self.lower + rtol * span:
                 return "lower"
-            if np.isfinite(self.upper) and x >= self.upper - rtol * span:
+            if math.isfinite(self.upper) and x >= self.upper - rtol * span:
                 return "upper"
         return None
 
@@ -166,17 +168,21 @@ class EventWindow:
         arr = np.asarray(times, dtype=np.float64).ravel()
         t0 = float(t0)
         t1 = float(t1)
-        if not (np.isfinite(t0) and np.isfinite(t1) and t1 > t0):
+        if not (math.isfinite(t0) and math.isfinite(t1) and t1 > t0):
             raise DataFormatError(f"invalid window [{t0}, {t1})", key="t0/t1",
                                   expected="finite t0 < t1")
-        bad = ~np.isfinite(arr)
-        if bad.any():
+        if not np.isfinite(arr).all():
+            bad = ~np.isfinite(arr)
             i = int(np.flatnonzero(bad)[0])
             raise DataFormatError(f"{int(bad.sum())} event time(s) are not finite (first at "
                                   f"index {i}: {arr[i]!r})", key="times",
                                   expected="finite floats")
-        if arr.size > 1 and np.any(np.diff(arr) < 0):
+        # one diff serves the sortedness test and the count of distinct times
+        gaps = np.diff(arr) if arr.size > 1 else None
+        if gaps is not None and (gaps < 0).any():
             arr = np.sort(arr)
+            gaps = np.diff(arr)
+        self._n_distinct = int(np.count_nonzero(gaps > 0)) + 1 if gaps is not None else arr.size
         if arr.size and (arr[0] < t0 or arr[-1] >= t1):
             outside = (arr < t0) | (arr >= t1)
             raise DataFormatError(
@@ -195,9 +201,10 @@ class EventWindow:
     def duration(self) -> float:
         return self.t1 - self.t0
 
-    @cached_property
+    @property
     def n_distinct(self) -> int:
-        return int(np.count_nonzero(np.diff(self.times) > 0) + 1) if self.n else 0
+        """Number of distinct event times."""
+        return self._n_distinct
 
     @cached_property
     def iol_sums(self) -> lk.LogDistanceSums:
@@ -511,17 +518,19 @@ class _PowerLawProfile:
             if not scalar:
                 raise ValueError("second derivatives are computed one point at a time")
             try:
-                _, _, h = lk._power_law_terms_s(float(self.n), S, S1, S2, self.T, delta,
-                                                out["k"], out["p"])
+                h00, h01, h02, h11, h12, h22 = lk._power_law_hessian_s(
+                    float(self.n), S1, S2, self.T, delta, out["k"], out["p"])[3:]
             except (OverflowError, ZeroDivisionError, ValueError):
                 _, _, h = lk.power_law_terms(self.n, S, S1, S2, self.T, delta, out["k"],
                                              out["p"])
+                h00, h01, h02, h11, h12, h22 = (h[0, 0], h[0, 1], h[0, 2], h[1, 1], h[1, 2],
+                                                h[2, 2])
             interior = self.p_fixed is None and self.p_bounds[0] < out["p"] < self.p_bounds[1]
             # Schur complement: curvature of the profile in delta, eliminating k (and p)
-            hdd = h[1, 1] - h[1, 0] ** 2 / h[0, 0]
+            hdd = h11 - h01 ** 2 / h00
             if interior:
-                hpp = h[2, 2] - h[2, 0] ** 2 / h[0, 0]
-                hdp = h[1, 2] - h[1, 0] * h[2, 0] / h[0, 0]
+                hpp = h22 - h02 ** 2 / h00
+                hdp = h12 - h01 * h02 / h00
                 if hpp < 0:
                     hdd -= hdp ** 2 / hpp
             out["d2loglik"] = delta * delta * hdd + out["dloglik"]
@@ -614,57 +623,68 @@ def power_law_search(sums: lk.LogDistanceSums, n: int, T: float, *, p_fixed: flo
     prof = _PowerLawProfile(sums, n, T, p_fixed, p_bounds)
     s_lo, s_hi = math.log(offset_bounds[0]), math.log(offset_bounds[1])
     n_grid = max(8, int(round((s_hi - s_lo) / math.log(10) * points_per_decade)) + 1)
-    grid = np.linspace(s_lo, s_hi, n_grid)
+    # np.linspace's own arithmetic, without its per-call overhead
+    grid = np.arange(n_grid, dtype=np.float64) * ((s_hi - s_lo) / (n_grid - 1)) + s_lo
+    grid[-1] = s_hi
     extra = [math.log(o) for o in extra_offsets if offset_bounds[0] < o < offset_bounds[1]]
     if extra:
         grid = np.unique(np.r_[grid, extra])
     out = prof(grid, order=1)
-    ll = np.where(np.isfinite(out["loglik"]), out["loglik"], -np.inf)
-    if not np.any(np.isfinite(ll)):
+    raw = out["loglik"]
+    finite = np.isfinite(raw)
+    if not finite.any():
         raise FitError("the power-law log-likelihood is not finite anywhere on the search grid")
-    best = float(np.max(ll))
-    # local maxima of the grid (ends count when the derivative points outwards)
-    edge = np.array([-np.inf])
-    left = np.concatenate((edge, ll[:-1]))
-    right = np.concatenate((ll[1:], edge))
-    is_max = (ll >= left) & (ll >= right) & (ll >= best - 2.0)
-    # on a plateau (e.g. p clipped at 0 makes the profile flat) keep one point per run
-    is_max[1:] &= ~(is_max[:-1] & (ll[:-1] == ll[1:]))
-    cand = np.flatnonzero(is_max)
-    cand = cand[np.argsort(-ll[cand], kind="stable")][:3]
+    ll = np.where(finite, raw, -np.inf)
+    # the selection below walks Python lists: ~60 points, where numpy's per-call cost dominates
+    ll_list = ll.tolist()
+    dg = np.asarray(out["dloglik"]).tolist()
+    s_list = grid.tolist()
+    n_grid = len(ll_list)
+    best = max(ll_list)
+    # local maxima of the grid within 2 log-units of the best (ends count when the derivative
+    # points outwards); on a plateau (e.g. p clipped at 0 makes the profile flat) only the
+    # first point of a run is kept
+    cand = []
+    prev_max = False
+    threshold = best - 2.0
+    last = n_grid - 1
+    for i, v in enumerate(ll_list):
+        is_max = (v >= threshold and (i == 0 or v >= ll_list[i - 1])
+                  and (i == last or v >= ll_list[i + 1]))
+        if is_max and not (prev_max and ll_list[i - 1] == v):
+            cand.append(i)
+        prev_max = is_max
+    cand = sorted(cand, key=lambda i: -ll_list[i])[:3]
     results = []
     for i in cand:
-        if i == 0 and out["dloglik"][0] <= 0:
-            results.append((grid[0], float(ll[0]), 0, prof(float(grid[0]), order=1)))
+        if i == 0 and dg[0] <= 0:
+            results.append((s_list[0], ll_list[0], 0, prof(s_list[0], order=1)))
             continue
-        if i == grid.size - 1 and out["dloglik"][-1] >= 0:
-            results.append((grid[-1], float(ll[-1]), grid.size - 1,
-                            prof(float(grid[-1]), order=1)))
+        if i == last and dg[-1] >= 0:
+            results.append((s_list[-1], ll_list[-1], last, prof(s_list[-1], order=1)))
             continue
-        a = grid[max(i - 1, 0)]
-        b = grid[min(i + 1, grid.size - 1)]
-        dg = out["dloglik"]
+        a = s_list[max(i - 1, 0)]
+        b = s_list[min(i + 1, last)]
         j = i + 1 if dg[i] > 0 else i - 1          # the side the maximum lies on
-        j = min(max(j, 0), grid.size - 1)
+        j = min(max(j, 0), last)
         lo_i, hi_i = min(i, j), max(i, j)
-        start = float(grid[i])
-        if lo_i != hi_i and np.isfinite(ll[lo_i]) and np.isfinite(ll[hi_i]):
-            start = _hermite_argmax(float(grid[lo_i]), float(grid[hi_i]), float(ll[lo_i]),
-                                    float(ll[hi_i]), float(dg[lo_i]), float(dg[hi_i]))
-        s, o = _maximise_bracketed(prof, float(a), float(b), start)
+        start = s_list[i]
+        if lo_i != hi_i and math.isfinite(ll_list[lo_i]) and math.isfinite(ll_list[hi_i]):
+            start = _hermite_argmax(s_list[lo_i], s_list[hi_i], ll_list[lo_i], ll_list[hi_i],
+                                    dg[lo_i], dg[hi_i])
+        s, o = _maximise_bracketed(prof, a, b, start)
         results.append((s, float(o["loglik"]), i, o))
     s_best, ll_best, _, final = max(results, key=lambda r: r[1])
     if ll_best < best:            # polishing never loses against the grid
-        i = int(np.argmax(ll))
-        s_best, ll_best = grid[i], best
-        final = prof(float(s_best), order=1)
+        i = ll_list.index(best)
+        s_best, ll_best = s_list[i], best
+        final = prof(s_best, order=1)
     x = np.array([float(final["k"]), math.exp(s_best), float(final["p"])])
     # the grid and polished points double as the stored profile of the offset
     return Optimum(x=x, loglik=float(final["loglik"]), converged=True,
-                   message=f"profile grid of {grid.size} offsets, {len(cand)} maxima polished",
+                   message=f"profile grid of {n_grid} offsets, {len(cand)} maxima polished",
                    method="profile", n_starts=len(cand), n_evaluations=prof.n_evaluations,
-                   profile={"s": grid.tolist(), "loglik": ll.tolist(),
-                            "dloglik": np.asarray(out["dloglik"]).tolist()},
+                   profile={"s": s_list, "loglik": ll_list, "dloglik": dg},
                    profile_fn=prof)
 
 
@@ -676,9 +696,11 @@ def observed_information(hessian: np.ndarray, free_idx: list[int]):
     """Covariance (inverse observed information) over ``free_idx``; ``None`` if not PD."""
     if not free_idx:
         return np.zeros((0, 0))
-    H = np.asarray(hessian, dtype=np.float64)[free_idx][:, free_idx]
+    H = np.asarray(hessian, dtype=np.float64)
+    if len(free_idx) != H.shape[0] or any(i != j for j, i in enumerate(free_idx)):
+        H = H[np.ix_(free_idx, free_idx)]
     info = -0.5 * (H + H.T)
-    if not np.all(np.isfinite(info)):
+    if not np.isfinite(info).all():
         return None
     try:
         chol = np.linalg.cholesky(info)
@@ -732,6 +754,35 @@ def _crossing(fun, a: float, fa: float, b: float, fb: float, tol: float = 1e-8,
     return s
 
 
+@lru_cache(maxsize=32)
+def _chi2_half_quantile(level: float) -> float:
+    """Half the ``level`` quantile of chi2 with one degree of freedom (the profile drop)."""
+    return 0.5 * float(special.chdtri(1, 1.0 - level))
+
+
+def _grid_bracket(gs: list, gl: list, s_hat: float, target: float, side: int):
+    """Where the grid crosses ``target`` on one side of ``s_hat``.
+
+    Returns ``(has_side, j, jj)``: whether grid points lie on that side; ``j``, the index of
+    the grid point below ``target`` nearest to ``s_hat`` in index order (the last such index on
+    the left, the first on the right), or None; ``jj``, the grid point at or above ``target``
+    between ``j`` and ``s_hat`` nearest to ``j`` (the first such index on the left, the last
+    on the right), or None.
+    """
+    n = len(gs)
+    side_idx = ([i for i in range(n) if gs[i] < s_hat] if side < 0 else
+                [i for i in range(n) if gs[i] > s_hat])
+    below = [i for i in side_idx if gl[i] < target]
+    if not below:
+        return bool(side_idx), None, None
+    j = below[-1] if side < 0 else below[0]
+    between = [i for i in side_idx if gl[i] >= target
+               and (gs[i] > gs[j] if side < 0 else gs[i] < gs[j])]
+    if not between:
+        return True, j, None
+    return True, j, (between[0] if side < 0 else between[-1])
+
+
 def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: float,
                      s_bounds: tuple[float, float], grid_s=None, grid_ll=None,
                      step: float = 0.5, grid_d=None):
@@ -746,7 +797,7 @@ def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: floa
     -------
     (s_low, s_high, open_low, open_high, evaluated) where ``evaluated`` lists ``(s, loglik)``.
     """
-    target = ll_hat - 0.5 * special.chdtri(1, 1.0 - level)
+    target = ll_hat - _chi2_half_quantile(level)
     evaluated = []
 
     def f(s):
@@ -754,31 +805,24 @@ def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: floa
         evaluated.append((s, v))
         return v - target, d
 
+    if grid_s is not None:
+        # a few dozen points: Python lists beat numpy's per-call cost here
+        gs, gl, gd = _as_list(grid_s), _as_list(grid_ll), _as_list(grid_d)
     ends = []
     for side, bound in ((-1, s_bounds[0]), (+1, s_bounds[1])):
         inner, f_inner = s_hat, ll_hat - target
         outer = None
         guess = None
         if grid_s is not None:
-            gs = np.asarray(grid_s)
-            gl = np.asarray(grid_ll)
-            mask = (gs < s_hat) if side < 0 else (gs > s_hat)
-            below = mask & (gl < target)
-            if below.any():
-                idx = np.flatnonzero(below)
-                j = idx[-1] if side < 0 else idx[0]
-                outer, f_outer = float(gs[j]), float(gl[j] - target)
-                # tighten the inner end to the closest grid point above the threshold
-                between = mask & (gl >= target) & ((gs > outer) if side < 0 else (gs < outer))
-                if between.any():
-                    k = np.flatnonzero(between)
-                    jj = k[0] if side < 0 else k[-1]
-                    inner, f_inner = float(gs[jj]), float(gl[jj] - target)
-                    if grid_d is not None:
-                        gd = np.asarray(grid_d)
-                        guess = _hermite_root(inner, outer, f_inner, f_outer,
-                                              float(gd[jj]), float(gd[j]))
-            elif mask.any():
+            has_side, j, jj = _grid_bracket(gs, gl, s_hat, target, side)
+            if j is not None:
+                outer, f_outer = gs[j], gl[j] - target
+                if jj is not None:
+                    # the inner end tightened to the closest grid point above the threshold
+                    inner, f_inner = gs[jj], gl[jj] - target
+                    if gd is not None:
+                        guess = _hermite_root(inner, outer, f_inner, f_outer, gd[jj], gd[j])
+            elif has_side:
                 # the grid covers this side up to its bound and never drops below the
                 # threshold: the interval is open on this side
                 ends.append((bound, True))
@@ -1139,7 +1183,8 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
     interior = [i for i in free if i not in at_bound]
     cov = None
     hess = None
-    if np.isfinite(opt.loglik):
+    finite_ll = math.isfinite(opt.loglik)
+    if finite_ll:
         with np.errstate(all="ignore"):
             try:
                 hess = model.hessian(window.times, window.t0, window.t1, x)
@@ -1168,8 +1213,9 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
             flags.append(f"tf = {tf:.6g} is only {tf - window.times[-1]:.3g} after the last "
                          f"event (< 1% of the window): a singularity fitted to the last events, "
                          "not a forecast")
-        if "tf" not in fixed and opt.method != "legacy" and np.isfinite(opt.loglik):
-            tf_ci, profile_tf, ci_flags = _tf_interval(model, window, fixed, opt, ci_level)
+        if "tf" not in fixed and opt.method != "legacy" and finite_ll:
+            tf_ci, profile_tf, ci_flags = _tf_interval(model, window, fixed, opt, ci_level,
+                                                       params_spec)
             flags.extend(ci_flags)
     flags.extend(model.extra_checks(window, params, fixed, opt))
 
@@ -1193,11 +1239,15 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
     return result
 
 
-def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: float):
+def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: float,
+                 params_spec: list[Parameter] | None = None):
     flags = []
-    spec = model.parameters(window.t0, window.t1)[list(model.param_names).index("tf")]
+    itf = list(model.param_names).index("tf")
+    if params_spec is None:
+        params_spec = model.parameters(window.t0, window.t1)
+    spec = params_spec[itf]
     t1 = window.t1
-    tf = float(opt.x[list(model.param_names).index("tf")])
+    tf = float(opt.x[itf])
     s_hat = math.log(tf - t1)
     s_bounds = (math.log(spec.lower - t1), math.log(spec.upper - t1))
     fn = _tf_profile_function(model, window, fixed, opt)
@@ -1205,8 +1255,8 @@ def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: f
         return None, None, flags
     grid_s = grid_ll = grid_d = None
     if opt.profile is not None and model.profile_offset == "tf":
-        grid_s = np.asarray(opt.profile["s"])
-        grid_ll = np.asarray(opt.profile["loglik"])
+        grid_s = opt.profile["s"]
+        grid_ll = opt.profile["loglik"]
         grid_d = opt.profile.get("dloglik")
     s_lo, s_hi, open_lo, open_hi, evaluated = profile_interval(
         fn, s_hat, opt.loglik, level, s_bounds, grid_s, grid_ll, grid_d=grid_d)
@@ -1214,12 +1264,42 @@ def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: f
     # immediately after the data cannot be excluded (not a defect of the fit, so no warning)
     lo = t1 if open_lo else t1 + math.exp(s_lo)
     hi = math.inf if open_hi else t1 + math.exp(s_hi)
-    s_pts = [s for s, _ in evaluated] + [s_hat]
-    l_pts = [v for _, v in evaluated] + [opt.loglik]
-    if grid_s is not None:
-        s_pts += grid_s.tolist()
-        l_pts += grid_ll.tolist()
-    s_arr, idx = np.unique(np.asarray(s_pts), return_index=True)
-    l_arr = np.asarray(l_pts)[idx]
-    profile_tf = {"tf": (t1 + np.exp(s_arr)).tolist(), "loglik": l_arr.tolist()}
+    s_sorted, l_sorted = _merge_profile_points(evaluated + [(s_hat, opt.loglik)],
+                                               _as_list(grid_s), _as_list(grid_ll))
+    profile_tf = {"tf": (t1 + np.exp(np.array(s_sorted))).tolist(),
+                  "loglik": np.array(l_sorted, dtype=np.float64).tolist()}
     return (lo, hi), profile_tf, flags
+
+
+def _merge_profile_points(points: list, grid_s: list | None, grid_ll: list | None):
+    """All profile points sorted by ``s``; of points with equal ``s`` the first one counts.
+
+    ``points`` (``(s, loglik)`` pairs, in order of precedence) come before the grid. The
+    search grid is strictly increasing, so the few extra points are inserted by bisection;
+    any other grid goes through a dict.
+    """
+    if grid_s is None:
+        grid_s = grid_ll = []
+    if all(map(operator.lt, grid_s, grid_s[1:])):
+        s_out = list(grid_s)
+        l_out = list(grid_ll)
+        # insert in reverse so that earlier points overwrite later ones at equal s
+        for s, v in reversed(points):
+            i = bisect.bisect_left(s_out, s)
+            if i < len(s_out) and s_out[i] == s:
+                l_out[i] = v
+            else:
+                s_out.insert(i, s)
+                l_out.insert(i, v)
+        return s_out, l_out
+    merged = dict(zip(reversed(grid_s), reversed(grid_ll)))
+    merged.update(reversed(points))
+    s_out, l_out = zip(*sorted(merged.items()))
+    return list(s_out), list(l_out)
+
+
+def _as_list(values) -> list | None:
+    """``values`` as a list of floats (lists, the search's own format, pass unchanged)."""
+    if values is None or isinstance(values, list):
+        return values
+    return np.asarray(values, dtype=np.float64).tolist()

@@ -185,31 +185,48 @@ def _inverse_guess(q):
     return g * (0.5 - q) / q
 
 
-def _tail_and_variance(v):
-    """``_tail(v)`` and ``exprel_variance(v)`` for ``v >= 0`` sharing one ``expm1``.
+# Coefficients (highest power first) of both small-v series of _tail_and_variance, side by
+# side, for one Horner scheme over the concatenation [v**2, v**2]: the variance series on the
+# first half, the tail series (padded with leading zeros: 0 * v2 + 0 is exactly 0) on the
+# second. Repeated per array length and cached (the search grids have a few fixed lengths).
+_JOINT_SERIES = np.array([_VAR_SERIES[::-1], (0.0,) * (len(_VAR_SERIES) - len(_B)) + _B[::-1]]).T
+_JOINT_CACHE: dict = {}
 
-    The caller silences floating-point warnings (``v = 0`` and overflow are expected).
+
+def _joint_coefficients(n: int) -> np.ndarray:
+    coef = _JOINT_CACHE.get(n)
+    if coef is None:
+        coef = np.repeat(_JOINT_SERIES, n, axis=1)
+        coef.flags.writeable = False
+        if len(_JOINT_CACHE) < 64:
+            _JOINT_CACHE[n] = coef
+    return coef
+
+
+def _tail_and_variance(v):
+    """``_tail(v)`` and ``exprel_variance(v)`` for 1-d ``v >= 0`` sharing one ``expm1``.
+
+    The caller silences floating-point warnings (``v = 0`` and overflow are expected). The
+    small-``v`` series are evaluated on the whole array, both in one Horner scheme, and
+    selected afterwards: the Newton iteration of :func:`exprel_mean_inverse` calls this on
+    short arrays, where the number of numpy calls, not their length, sets the cost. Every
+    element gets exactly the floating-point operations of the scalar formulas.
     """
     inv_v = 1.0 / v
     inv_e = 1.0 / np.expm1(v)
     tail = inv_v - inv_e
     var = inv_v * inv_v - inv_e - inv_e * inv_e
-    small = v < 0.5
-    if small.any():
-        vs = v[small]
-        v2 = vs * vs
-        series = _VAR_SERIES[-1]
-        for c in _VAR_SERIES[-2::-1]:
-            series = series * v2 + c
-        var[small] = series
-        tiny = v < 0.2
-        if tiny.any():
-            vt = v[tiny]
-            v2 = vt * vt
-            series = _B[4]
-            for c in _B[3::-1]:
-                series = series * v2 + c
-            tail[tiny] = 0.5 - vt * series
+    n = v.shape[0]
+    coef = _joint_coefficients(n)
+    v2 = v * v
+    w = np.concatenate((v2, v2))
+    series = coef[0] * w
+    series += coef[1]
+    for c in coef[2:]:
+        series *= w
+        series += c
+    np.copyto(var, series[:n], where=v < 0.5)
+    np.copyto(tail, 0.5 - v * series[n:], where=v < 0.2)
     return tail, var
 
 
@@ -240,25 +257,25 @@ def exprel_mean_inverse(r, r_complement=None):
     """
     r = np.asarray(r, dtype=np.float64)
     rc = 1.0 - r if r_complement is None else np.asarray(r_complement, dtype=np.float64)
-    r, rc = np.broadcast_arrays(r, rc)
+    if r.shape != rc.shape:
+        r, rc = np.broadcast_arrays(r, rc)
     shape = r.shape
     r = r.ravel()
     rc = rc.ravel()
     q = np.where(r <= 0.5, r, rc)
     sign = np.where(r < 0.5, -1.0, 1.0)
     q = np.clip(q, 0.0, 0.5)
-    with np.errstate(divide="ignore"):
-        upper = 1.0 / q
-    far = q < 1.0 / 40.0
-    qn = np.where(far, 0.25, q)
-    v = _inverse_guess(qn)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        upper = 1.0 / q
+        far = q < 1.0 / 40.0
+        qn = np.where(far, 0.25, q)
+        v = _inverse_guess(qn)
         for it in range(30):
             tail, var = _tail_and_variance(v)
             step = (tail - qn) / var
             v = np.maximum(v + step, 0.0)
             # from the guess Newton needs three steps; test convergence only after them
-            if it >= 2 and np.all(np.abs(step) <= 1e-14 * (1.0 + v)):
+            if it >= 2 and np.logical_and.reduce(np.abs(step) <= 1e-14 * (1.0 + v)):
                 break
     v = np.where(far, upper, v)
     out = sign * v
@@ -461,25 +478,36 @@ class LogDistanceSums:
         ``S = sum ln(z + d)``, ``S1 = sum 1/(z + d)``, ``S2 = sum 1/(z + d)**2``, each shaped
         like ``d``.
         """
-        if np.ndim(d) == 0 and self.method == "exact":
+        if self.method == "exact" and (isinstance(d, float) or np.ndim(d) == 0):
             x = self._direct + float(d)
-            S = float(np.log(x).sum())
+            S = float(np.add.reduce(np.log(x)))        # = .sum(), without the method wrapper
             if order < 1:
                 return S, None, None
             inv = 1.0 / x
-            S1 = float(inv.sum())
+            S1 = float(np.add.reduce(inv))
             return S, S1, (float(inv @ inv) if order >= 2 else None)
         d = np.asarray(d, dtype=np.float64)
         shape = d.shape
         dd = d.reshape(-1, 1)
-        S = np.zeros(dd.shape[0])
-        S1 = np.zeros(dd.shape[0]) if order >= 1 else None
-        S2 = np.zeros(dd.shape[0]) if order >= 2 else None
         direct = self._direct
-        if direct.size:
-            # chunk so that the temporary stays below ~4e6 elements
-            rows = max(1, int(4_000_000 // max(direct.size, 1)))
-            for lo in range(0, dd.shape[0], rows):
+        # chunk so that the temporary stays below ~4e6 elements
+        rows = max(1, int(4_000_000 // max(direct.size, 1)))
+        if direct.size and dd.shape[0] <= rows:
+            # one block (search grids): reuse the temporaries instead of allocating more
+            x = direct[None, :] + dd
+            work = np.log(x)
+            S = work.sum(axis=1)
+            S1 = S2 = None
+            if order >= 1:
+                inv = np.divide(1.0, x, out=work)
+                S1 = inv.sum(axis=1)
+                if order >= 2:
+                    S2 = np.multiply(inv, inv, out=x).sum(axis=1)
+        else:
+            S = np.zeros(dd.shape[0])
+            S1 = np.zeros(dd.shape[0]) if order >= 1 else None
+            S2 = np.zeros(dd.shape[0]) if order >= 2 else None
+            for lo in range(0, dd.shape[0] if direct.size else 0, rows):
                 x = direct[None, :] + dd[lo:lo + rows]
                 S[lo:lo + rows] = np.log(x).sum(axis=1)
                 if order >= 1:
@@ -530,7 +558,9 @@ def power_law_terms(n, S, S1, S2, T, delta, k, p):
     grad : ndarray, shape (..., 3)
     hess : ndarray, shape (..., 3, 3)
     """
-    if all(np.ndim(a) == 0 for a in (S, S1, S2, delta, k, p)):
+    if (isinstance(S, float) and isinstance(S1, float) and isinstance(S2, float)
+            and isinstance(delta, float) and isinstance(k, float) and isinstance(p, float)) or \
+            all(np.ndim(a) == 0 for a in (S, S1, S2, delta, k, p)):
         try:
             return _power_law_terms_s(float(n), float(S), float(S1), float(S2), float(T),
                                       float(delta), float(k), float(p))
@@ -621,13 +651,14 @@ def power_law_profile(n, S, T, delta, *, p=None, p_bounds=(-np.inf, np.inf), S1=
         rc = ((lnd + L) - ybar) / L
         u_free = exprel_mean_inverse(r, rc)
         p_free = 1.0 - u_free / L
-        p_use = np.clip(p_free, p_bounds[0], p_bounds[1])
+        # p_free is never -0.0, so this is np.clip without its per-call overhead
+        p_use = np.minimum(np.maximum(p_free, p_bounds[0]), p_bounds[1])
     else:
         p_use = np.broadcast_to(np.asarray(p, dtype=np.float64), delta.shape).astype(np.float64)
         p_free = p_use
-    u = (1.0 - p_use) * L
-    A = log_exprel(u)
-    lnJ = (1.0 - p_use) * lnd + np.log(L) + A
+    one_minus_p = 1.0 - p_use
+    A = log_exprel(one_minus_p * L)
+    lnJ = one_minus_p * lnd + np.log(L) + A
     ll = n * np.log(n) - n - p_use * S - n * lnJ
     out = {"loglik": ll, "k": n * np.exp(-lnJ), "p": p_use, "p_unclipped": p_free}
     if S1 is not None:
@@ -636,8 +667,13 @@ def power_law_profile(n, S, T, delta, *, p=None, p_bounds=(-np.inf, np.inf), S1=
     return out
 
 
-def _power_law_terms_s(n, S, S1, S2, T, delta, k, p):
-    """Scalar :func:`power_law_terms` (same formulas, ``math`` instead of numpy)."""
+def _power_law_hessian_s(n, S1, S2, T, delta, k, p):
+    """Scalar Hessian of the power law and the pieces its gradient shares with it.
+
+    Returns ``(J, m1, J_d, h00, h01, h02, h11, h12, h22)`` as floats (the Hessian entries in
+    ``(k, delta, p)`` order); :func:`_power_law_terms_s` assembles the arrays from them and
+    the profile search reads the entries directly.
+    """
     lnd = math.log(delta)
     L = math.log1p(T / delta)
     u = (1.0 - p) * L
@@ -650,11 +686,16 @@ def _power_law_terms_s(n, S, S1, S2, T, delta, k, p):
     J_d = dmp * em
     J_dd = -p * dmp / delta * math.expm1(-(p + 1.0) * L)
     J_dp = dmp * (-lnd * em - L * math.exp(-p * L))
+    return (J, m1, J_d, -n / (k * k), -J_d, J * m1, p * S2 - k * J_dd, -S1 - k * J_dp,
+            -k * J * (var + m1 * m1))
+
+
+def _power_law_terms_s(n, S, S1, S2, T, delta, k, p):
+    """Scalar :func:`power_law_terms` (same formulas, ``math`` instead of numpy)."""
+    J, m1, J_d, h00, h01, h02, h11, h12, h22 = _power_law_hessian_s(n, S1, S2, T, delta, k, p)
     ll = (n * math.log(k) if k > 0 else (-math.inf if n > 0 else 0.0)) - p * S - k * J
     g = np.array([n / k - J, -p * S1 - k * J_d, -S + k * J * m1])
-    h = np.array([[-n / (k * k), -J_d, J * m1],
-                  [-J_d, p * S2 - k * J_dd, -S1 - k * J_dp],
-                  [J * m1, -S1 - k * J_dp, -k * J * (var + m1 * m1)]])
+    h = np.array([[h00, h01, h02], [h01, h11, h12], [h02, h12, h22]])
     return ll, g, h
 
 

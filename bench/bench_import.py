@@ -11,8 +11,12 @@ machine load, best wall and CPU time of ``--repeat`` runs:
   parsed to datetime64[ns, UTC], every field validated, 0.0 magnitudes to NaN, magnitude-type
   flags to text, stable sort by time).
 
-Goal: varpy <= 2x pandas. Then the per-ID store: ``store.write_dataset`` + ``read_dataset``
-of the imported table against plain ``DataFrame.to_parquet`` + ``pandas.read_parquet``.
+Both use a second core for part of the work (pandas while converting its chunks; varpy also
+for the time-of-day field and the text columns after the sort), so on a free machine the wall
+time is below the CPU time; on a loaded one, compare the CPU columns. Goal: varpy <= 2x pandas.
+
+Then the per-ID store: ``store.write_dataset`` + ``read_dataset`` of the imported table against
+plain ``DataFrame.to_parquet`` + ``pandas.read_parquet``.
 
 Run: ``python bench/bench_import.py [--rows 1000000] [--repeat 5]``
 """
@@ -152,7 +156,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"rows {args.rows:,}, best of {args.repeat}, {os.cpu_count()} CPUs, "
-              f"pandas {pd.__version__}")
+              f"pandas {pd.__version__}, 1-minute load average {_load_average():.2f}")
         table = None
         for layout in ("staggered", "ordered", "interleaved"):
             path = folder / f"etna_{layout}.txt"
@@ -163,6 +167,12 @@ def main(argv=None) -> None:
             path.unlink()
         print("\nper-ID store, the staggered table:")
         bench_store(table, folder, args.repeat)
+    print(f"\n1-minute load average after the runs: {_load_average():.2f} (above the core count, "
+          "other processes shared the CPUs: compare the cpu columns)")
+
+
+def _load_average() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 if __name__ == "__main__":

@@ -66,3 +66,83 @@ def test_batches_keep_order_and_name_the_failing_task():
         with pytest.raises(ValueError, match="seven") as info:
             map_tasks(fail_at_7, range(10), executor=ex, progress=False)
     assert "task 7" in "".join(getattr(info.value, "__notes__", []))
+
+
+class _LookUp:
+    """A task function holding a large array (like a step task holding a catalogue)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def __call__(self, i):
+        return float(self.values[i])
+
+
+def _dask_client(distributed, n_workers=2):
+    return distributed.Client(processes=False, n_workers=n_workers, threads_per_worker=1,
+                              dashboard_address=None)
+
+
+def _cluster_holds_nothing(client, timeout=5.0) -> bool:
+    """Releases reach the scheduler asynchronously: wait for the cluster's memory to empty."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while client.who_has():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_dask_batches_keep_input_order_and_release_results():
+    distributed = pytest.importorskip("dask.distributed")
+
+    with _dask_client(distributed) as client:
+        assert map_tasks(lambda i: i * i, range(41), executor=client, progress=False) == \
+            [i * i for i in range(41)]
+        assert map_tasks(abs, [], executor=client, progress=False) == []
+        # a small function travels with the batches; results are released once fetched
+        assert _cluster_holds_nothing(client)
+
+
+def test_dask_large_function_is_scattered_once_and_released():
+    distributed = pytest.importorskip("dask.distributed")
+    from varpy import parallel
+
+    values = np.arange(parallel.SCATTER_BYTES // 8 + 1000, dtype=np.float64)
+    task = _LookUp(values)
+    assert parallel._pickled_size(task) > parallel.SCATTER_BYTES
+    items = list(range(0, values.size, 997))
+    with _dask_client(distributed) as client:
+        sent = []
+        scatter = client.scatter
+
+        def spy(data, **kwargs):
+            sent.append(kwargs)
+            return scatter(data, **kwargs)
+
+        client.scatter = spy
+        assert map_tasks(task, items, executor=client, progress=False) == \
+            [float(values[i]) for i in items]
+        assert sent == [{"broadcast": True, "hash": False}]
+        client.scatter = scatter
+        # the scattered function is released when the map ends
+        assert _cluster_holds_nothing(client)
+
+
+def test_batch_results_travel_as_one_object():
+    # Dask pickles a plain list element by element; a batch is one opaque object
+    import pickle
+
+    from varpy.parallel import _Batch, _call_batch
+
+    batch = _call_batch(abs, _Batch([(0, -1), (1, 2), (2, -3)]))
+    assert isinstance(batch, _Batch) and batch.values == [1, 2, 3]
+    assert pickle.loads(pickle.dumps(batch)).values == [1, 2, 3]
+    try:
+        from distributed.protocol import serialize
+    except ImportError:
+        return
+    header, frames = serialize(batch)
+    assert not header.get("is-collection") and len(frames) == 1

@@ -184,25 +184,52 @@ def civil_ns(year, month, day, hour=0, minute=0, second_ns=0):
     of ``strptime``'s ``%S``; also 59.996 rounded up) roll over into the next minute, as in
     :func:`pandas.to_datetime`.
     """
-    year = np.asarray(year, dtype=np.int64)
-    month = np.asarray(month, dtype=np.int64)
-    day = np.asarray(day, dtype=np.int64)
-    ok = (year >= YEAR_MIN) & (year <= YEAR_MAX) & (month >= 1) & (month <= 12)
-    # month tables (day number of the 1st, length) instead of calendar arithmetic per row
-    index = np.where(ok, (year - YEAR_MIN) * 12 + (month - 1), 0)
-    ok &= (day >= 1) & (day <= _MONTH_LENGTH[index])
-    clock = np.zeros(1, dtype=np.int64)
+    year, month, day = _integers(year), _integers(month), _integers(day)
+    year_offset, month_offset, day_offset = year - YEAR_MIN, month - 1, day - 1
+    ok = (_offset_below(year_offset, YEAR_MAX - YEAR_MIN + 1)
+          & _offset_below(month_offset, 12))
+    # month tables (day number of the 1st, length) instead of calendar arithmetic per row;
+    # rows already invalid may index anywhere (clipped): their result is replaced by NaT
+    index = year_offset * 12 + month_offset
+    ok &= _offset_below(day_offset, np.take(_MONTH_LENGTH, index, mode="clip"))
+    days = np.take(_MONTH_START, index, mode="clip") + day_offset
+    ns = days * np.int64(86_400 * _NS_PER_S)  # int64 whatever the width of the fields
     if not (np.isscalar(hour) and np.isscalar(minute) and np.isscalar(second_ns)
             and hour == minute == second_ns == 0):
-        hour = np.asarray(hour, dtype=np.int64)
-        minute = np.asarray(minute, dtype=np.int64)
+        hour, minute = _integers(hour), _integers(minute)
         second_ns = np.asarray(second_ns, dtype=np.int64)
-        ok &= ((hour >= 0) & (hour < 24) & (minute >= 0) & (minute < 60) & (second_ns >= 0)
-               & (second_ns < 62 * _NS_PER_S))
-        clock = (hour * 3600 + minute * 60) * _NS_PER_S + second_ns
-    days = _MONTH_START[index] + (day - 1)
-    ns = days * (86_400 * _NS_PER_S) + clock
-    return np.where(ok, ns, _NAT), np.asarray(ok)
+        ok &= (_within(hour, 0, 24) & _within(minute, 0, 60)
+               & _within(second_ns, 0, 62 * _NS_PER_S))
+        ns = ns + ((hour.astype(np.int64) * 3600 + minute * 60) * _NS_PER_S + second_ns)
+    else:
+        ns = np.atleast_1d(ns)
+    ok = np.asarray(ok)
+    return _nat_where_invalid(ns, ok), ok
+
+
+def _integers(values) -> np.ndarray:
+    """int32 and int64 arrays as they are (int32 halves the memory traffic), others as int64."""
+    arr = np.asarray(values)
+    if arr.dtype == np.int32 or arr.dtype == np.int64:
+        return arr
+    return np.asarray(values, dtype=np.int64)
+
+
+def _offset_below(offset: np.ndarray, limit) -> np.ndarray:
+    """``0 <= offset < limit`` (``limit`` > 0: an int or an int32 array) by one unsigned
+    comparison: a negative offset wraps around to a huge unsigned number."""
+    unsigned = np.uint32 if offset.dtype == np.int32 else np.uint64
+    limit = unsigned(limit) if isinstance(limit, int) else np.asarray(limit).astype(unsigned)
+    return offset.view(unsigned) < limit
+
+
+def _within(values: np.ndarray, low: int, high: int) -> np.ndarray:
+    """``low <= values < high`` by one unsigned comparison (see :func:`_offset_below`)."""
+    if high <= low:
+        return np.zeros(np.shape(values), dtype=bool)
+    if values.dtype == np.int32 and high - low > np.iinfo(np.uint32).max:
+        values = values.astype(np.int64)
+    return _offset_below(values - values.dtype.type(low), high - low)
 
 
 def _month_tables():
@@ -210,7 +237,8 @@ def _month_tables():
     months = np.tile(np.arange(1, 13, dtype=np.int64), YEAR_MAX - YEAR_MIN + 1)
     start = days_from_civil(years, months, np.ones_like(years))
     following = days_from_civil(years + (months == 12), months % 12 + 1, np.ones_like(years))
-    return start, following - start
+    # int32 (|days| < 110,000): int32 fields stay int32 until the final nanoseconds
+    return start.astype(np.int32), (following - start).astype(np.int32)
 
 
 _MONTH_START, _MONTH_LENGTH = _month_tables()
@@ -241,35 +269,61 @@ def _code_matrix(values, width: int) -> np.ndarray | None:
     return data.reshape(n, width)
 
 
-def _digits_value(codes: np.ndarray, start: int, width: int, ok: np.ndarray) -> np.ndarray:
-    """Decimal value of ``codes[:, start:start+width]``; rows with a non-digit clear ``ok``."""
-    # one 1-D pass per character position: cheaper than 2-D reductions over (n, width)
-    value = np.zeros(codes.shape[0], dtype=np.int64)
-    for pos in range(start, start + width):
-        digit = codes[:, pos] - np.uint8(48)  # wraps around below '0'
-        ok &= digit < 10
-        value *= 10
-        value += digit
+def _pair_table() -> np.ndarray:
+    """Value of every two-byte pair read as little-endian uint16: ``'00'``..``'99'`` -> 0..99,
+    anything else -> -1."""
+    table = np.full(1 << 16, -1, dtype=np.int16)
+    digits = np.arange(48, 58)
+    # first character in the low byte (little-endian), second in the high byte
+    table[digits[:, None] + (digits[None, :] << 8)] = np.arange(100).reshape(10, 10)
+    return table
+
+
+_PAIR_VALUE = _pair_table()
+
+
+def _pairs_value(codes: np.ndarray, start: int, width: int, ok: np.ndarray) -> np.ndarray:
+    """Decimal value of ``codes[:, start:start+width]`` (width 2 or 4); rows with a non-digit
+    clear ``ok``."""
+    # Two characters at a time: each (unaligned) uint16 of a row is one lookup in a 64K table
+    # that is both the digit check and the value, 1-2 passes per field instead of ~5 per digit.
+    n, row = codes.shape
+    value = None
+    for pos in range(start, start + width, 2):
+        pair = np.ndarray((n,), dtype="<u2", buffer=codes, offset=pos, strides=(row,))
+        part = np.take(_PAIR_VALUE, pair)
+        ok &= part >= 0
+        value = part.astype(np.int32) if value is None else value * 100 + part
     return value
 
 
 def _parse_matrix(codes: np.ndarray, layout: _Layout):
     n = codes.shape[0]
     ok = np.ones(n, dtype=bool)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), ok
+    codes = np.ascontiguousarray(codes)
     for pos, code in layout.literals:
         ok &= codes[:, pos] == code
-    parts = {name: _digits_value(codes, start, width, ok)
+    parts = {name: _pairs_value(codes, start, width, ok)
              for name, start, width in layout.fields}
     if not {"year", "month", "day"} & set(parts):
         hour, minute, second = (parts.get(k, 0) for k in ("hour", "minute", "second"))
         ok &= (hour < 24) & (minute < 60) & (second <= 61)
-        ns = ((hour * 60 + minute) * 60 + second) * _NS_PER_S
-        return np.where(ok, ns, _NAT), ok
+        ns = ((np.asarray(hour, dtype=np.int64) * 60 + minute) * 60 + second) * _NS_PER_S
+        return _nat_where_invalid(ns, ok), ok
     ns, valid = civil_ns(parts.get("year", 1970), parts.get("month", 1), parts.get("day", 1),
                          parts.get("hour", 0), parts.get("minute", 0),
-                         np.asarray(parts.get("second", 0)) * _NS_PER_S)
+                         np.asarray(parts.get("second", 0), dtype=np.int64) * _NS_PER_S)
     ok &= valid
-    return np.where(ok, ns, _NAT), ok
+    return _nat_where_invalid(ns, ok), ok
+
+
+def _nat_where_invalid(ns, ok: np.ndarray) -> np.ndarray:
+    """``np.where(ok, ns, NaT)``, without the pass when every row is valid (the usual case)."""
+    if np.ndim(ns) == np.ndim(ok) and np.shape(ns) == np.shape(ok) and ok.all():
+        return ns
+    return np.where(ok, ns, _NAT)
 
 
 def datetime_ns(values, fmt: str):
@@ -494,8 +548,11 @@ class DelimitedFile:
         if table.empty:
             raise DataFormatError("no data lines", path=self.path, line=self.header_lines + 1,
                                   expected=self.layout_text)
-        blank = table.isna().all(axis=1).to_numpy()  # lines of separators only
-        keep = ~blank if blank.any() else None
+        # lines of separators only; a first field never missing (ids) settles it in one pass
+        keep = None
+        if table[self.fields[0].name].isna().any():
+            blank = table.isna().all(axis=1).to_numpy()
+            keep = ~blank if blank.any() else None
         if table[self.fields[-1].name].isna().any():
             # pandas pads short lines with missing values: tell them from empty last fields
             found = self.diagnose()
@@ -514,9 +571,12 @@ class DelimitedFile:
                                          spec.title)
                 col = col.astype(np.float64)
                 if spec.kind == "int":
-                    with np.errstate(invalid="ignore"):  # inf -> NaN, compared False below
-                        fractional = (np.mod(col.to_numpy(), 1.0) > 0).any()
-                    if fractional or np.isinf(col.to_numpy()).any():
+                    values = col.to_numpy()
+                    with np.errstate(invalid="ignore"):  # inf - inf -> NaN, compared False
+                        # x - floor(x) > 0 exactly when x is finite and not whole (as
+                        # mod(x, 1) > 0, at a third of the cost); NaN is a missing value
+                        fractional = ((values - np.floor(values)) > 0).any()
+                    if fractional or np.isinf(values).any():
                         raise self.error(f"non-integer value in column {spec.title!r}",
                                          spec.title)
                 columns[spec.name] = col
@@ -685,10 +745,12 @@ def take(col, order: np.ndarray | None):
             # straight to pyarrow: pandas' take adds a copy and index work
             chunked = pa.array(array)
             return pd.Series(pc.take(chunked, pa.array(order)), dtype="str", name=col.name)
+        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+            return pd.Series(np.take(col.to_numpy(), order), name=col.name)
         return col.take(order).reset_index(drop=True)
     if isinstance(col, (pa.Array, pa.ChunkedArray)):
         return pc.take(col, pa.array(order))
-    return np.asarray(col)[order]
+    return np.take(np.asarray(col), order, axis=0)  # np.take: faster than fancy indexing
 
 
 def assemble(columns: dict, sort_key: np.ndarray) -> pd.DataFrame:
@@ -729,25 +791,53 @@ def labels_from_codes(codes, mapping: dict, *, what: str = "code", path=None) ->
 
     Codes missing from ``mapping`` keep their decimal text and raise one DataWarning.
     """
+    texts, index, present = label_codes(codes, mapping, what=what, path=path, stacklevel=4)
+    return labels_series(texts, index, present)
+
+
+def label_codes(codes, mapping: dict, *, what: str = "code", path=None, stacklevel: int = 3):
+    """The first half of :func:`labels_from_codes`: the label texts, each row's index into
+    them (int32) and the mask of present rows. Rows may be reordered (``take``) before
+    :func:`labels_series` builds the text column; unknown codes warn here."""
     codes = np.asarray(codes, dtype=np.float64)
     present = ~np.isnan(codes)
-    ints = np.where(present, codes, 0).astype(np.int64)
+    complete = bool(present.all())
+    ints = (codes if complete else np.where(present, codes, 0)).astype(np.int64)
     small = bool(present.any()) and ints.min() >= 0 and ints.max() < 4096
     if small:
-        counts = np.bincount(ints[present]) if not present.all() else np.bincount(ints)
+        counts = np.bincount(ints) if complete else np.bincount(ints[present])
         unique = np.flatnonzero(counts)  # no sort of n values
     else:
         unique = np.unique(ints[present])
     unknown = [int(u) for u in unique if int(u) not in mapping]
     if unknown:
         warnings.warn(f"{str(path) + ': ' if path else ''}unknown {what} {unknown}; kept as text "
-                      f"(known: {mapping})", DataWarning, stacklevel=3)
-    names = pa.array([mapping.get(int(u), str(int(u))) for u in unique], type=pa.large_string())
+                      f"(known: {mapping})", DataWarning, stacklevel=stacklevel)
+    texts = [mapping.get(int(u), str(int(u))) for u in unique]
     if small:
         lookup = np.zeros(int(unique[-1]) + 1 if len(unique) else 1, dtype=np.int32)
         lookup[unique] = np.arange(len(unique), dtype=np.int32)
-        index = lookup[ints]
+        index = np.take(lookup, ints)
     else:
         index = np.searchsorted(unique, ints).astype(np.int32)
-    labels = pa.DictionaryArray.from_arrays(pa.array(index, mask=~present), names)
-    return pd.Series(labels.cast(pa.large_string()), dtype="str")
+    return texts, index, present
+
+
+def labels_series(texts: list[str], index: np.ndarray, present: np.ndarray) -> pd.Series:
+    """The text column of :func:`label_codes`'s output (pandas ``str``)."""
+    return pd.Series(_labels_array(texts, index, present), dtype="str")
+
+
+def _labels_array(texts: list[str], index: np.ndarray, present: np.ndarray) -> pa.Array:
+    """``texts[index]`` as a large_string array, null where not ``present``."""
+    encoded = [t.encode("utf-8") for t in texts]
+    width = len(encoded[0]) if encoded else 0
+    if encoded and width and all(len(e) == width for e in encoded) and present.all():
+        # labels of one length (MD/ML, ...): the bytes are one gather of fixed-width rows
+        rows = np.frombuffer(b"".join(encoded), dtype=f"V{width}")
+        data = np.take(rows, index).view(np.uint8)
+        offsets = np.arange(0, (len(index) + 1) * width, width, dtype=np.int64)
+        return pa.LargeStringArray.from_buffers(len(index), pa.py_buffer(offsets),
+                                                pa.py_buffer(data))
+    names = pa.array(texts, type=pa.large_string())
+    return pc.take(names, pa.array(index, mask=~present))

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["map_tasks", "spawn_seeds", "progress_default"]
+__all__ = ["map_tasks", "spawn_seeds", "progress_default", "SCATTER_BYTES"]
 
 #: Above this pickled size (bytes) the task function is scattered to every Dask worker once;
 #: below it, sending it with each batch costs less than the scatter's round trip (~10 ms).

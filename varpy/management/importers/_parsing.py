@@ -791,14 +791,6 @@ def labels_from_codes(codes, mapping: dict, *, what: str = "code", path=None) ->
 
     Codes missing from ``mapping`` keep their decimal text and raise one DataWarning.
     """
-    texts, index, present = label_codes(codes, mapping, what=what, path=path, stacklevel=4)
-    return labels_series(texts, index, present)
-
-
-def label_codes(codes, mapping: dict, *, what: str = "code", path=None, stacklevel: int = 3):
-    """The first half of :func:`labels_from_codes`: the label texts, each row's index into
-    them (int32) and the mask of present rows. Rows may be reordered (``take``) before
-    :func:`labels_series` builds the text column; unknown codes warn here."""
     codes = np.asarray(codes, dtype=np.float64)
     present = ~np.isnan(codes)
     complete = bool(present.all())
@@ -812,7 +804,7 @@ def label_codes(codes, mapping: dict, *, what: str = "code", path=None, stacklev
     unknown = [int(u) for u in unique if int(u) not in mapping]
     if unknown:
         warnings.warn(f"{str(path) + ': ' if path else ''}unknown {what} {unknown}; kept as text "
-                      f"(known: {mapping})", DataWarning, stacklevel=stacklevel)
+                      f"(known: {mapping})", DataWarning, stacklevel=3)
     texts = [mapping.get(int(u), str(int(u))) for u in unique]
     if small:
         lookup = np.zeros(int(unique[-1]) + 1 if len(unique) else 1, dtype=np.int32)
@@ -820,11 +812,6 @@ def label_codes(codes, mapping: dict, *, what: str = "code", path=None, stacklev
         index = np.take(lookup, ints)
     else:
         index = np.searchsorted(unique, ints).astype(np.int32)
-    return texts, index, present
-
-
-def labels_series(texts: list[str], index: np.ndarray, present: np.ndarray) -> pd.Series:
-    """The text column of :func:`label_codes`'s output (pandas ``str``)."""
     return pd.Series(_labels_array(texts, index, present), dtype="str")
 
 

@@ -123,30 +123,23 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
     table = P.DelimitedFile(path, _ETNA_FIELDS, sep="\t", encoding=encoding,
                             format_name="etna_ingv")
     raw = table.read()
-    # Column work runs in numpy and pyarrow kernels that release the GIL: the clock field, the
-    # sort, and after it the place names and coordinates go to a second thread. Anything that
-    # may warn stays here, and the date is parsed first, so errors come in the serial order.
+    # Column work runs in numpy and pyarrow kernels that release the GIL: the clock field, and
+    # after the sort the place names and coordinates, go to a second thread. Anything that may
+    # warn stays here, and the date is parsed first, so errors come in the serial order.
     with ThreadPoolExecutor(max_workers=1) as pool:
         clock = pool.submit(table.times, raw["clock"], _ETNA_FIELDS[2])
         time_ns = table.times(raw["date"], _ETNA_FIELDS[1]) + clock.result()
-        sorting = pool.submit(P.sort_order, time_ns)
-        # meanwhile, what does not depend on the order (row by row, so it commutes with it)
-        texts, label_index, present = P.label_codes(
-            raw["magnitude_type"].to_numpy(), INGV_MAGNITUDE_TYPES,
-            what="INGV magnitude-type flag", path=table.path)
-        magnitude = _mask_codes(raw["magnitude"].to_numpy(), (0.0,))
-        order = sorting.result()
+        order = P.sort_order(time_ns)
         moved = pool.submit(_etna_moved_columns, raw, order)
-        # the text columns are built from the (cheaper to move) numeric codes after the sort
+        # sort first, then derive the text columns from the (cheaper to move) numeric codes
         time_col = P.utc_series(P.take(time_ns, order))
-        magnitude = P.take(magnitude, order)
         event_id = P.integer_text(P.take(raw["event_id"].to_numpy(), order))
-        magnitude_type = P.labels_series(texts, P.take(label_index, order),
-                                         P.take(present, order))
+        magnitude_type = P.labels_from_codes(
+            P.take(raw["magnitude_type"].to_numpy(), order), INGV_MAGNITUDE_TYPES,
+            what="INGV magnitude-type flag", path=table.path)
         columns = {"time": time_col, **moved.result()}
     place = columns.pop("place")
-    columns.update(magnitude=magnitude, event_id=event_id, magnitude_type=magnitude_type,
-                   place=place)
+    columns.update(event_id=event_id, magnitude_type=magnitude_type, place=place)
     # copy=False: no consolidation copy of the float columns (nothing else holds them)
     return pd.DataFrame(columns, copy=False)
 
@@ -154,6 +147,7 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
 def _etna_moved_columns(raw: dict, order) -> dict:
     columns = {name: P.take(raw[name].to_numpy(dtype=np.float64), order)
                for name in ("latitude", "longitude", "depth")}
+    columns["magnitude"] = _mask_codes(P.take(raw["magnitude"].to_numpy(), order), (0.0,))
     columns["place"] = P.take(raw["place"], order)  # INGV place names carry no padding
     return columns
 

@@ -155,6 +155,17 @@ def _horizon(p, t_start, t_end, horizon):
     return horizon
 
 
+def _prepare(t_start, t_end, k, alpha, c, p, b, mmin, mref, mmax, horizon):
+    """Checked window, reference magnitude, branching ratio and magnitude law of an ETAS run."""
+    t_start, t_end = float(t_start), float(t_end)
+    if not (np.isfinite(t_start) and np.isfinite(t_end) and t_end >= t_start):
+        raise SimulationError(f"invalid window [{t_start!r}, {t_end!r})")
+    h = _horizon(p, t_start, t_end, horizon)
+    mref = mmin if mref is None else float(mref)
+    n = _check_subcritical(k, alpha, c, p, b, mmin, mref, mmax, h)
+    return t_start, t_end, mref, n, GutenbergRichter(b=b, mmin=mmin, mmax=mmax)
+
+
 def _branching(rng, t_start, t_end, mu, k, alpha, c, p, gr, mref, max_events, expected,
                locations=None):
     """Generate the cascade. Returns arrays in generation order (not yet sorted)."""
@@ -292,13 +303,8 @@ def simulate_etas(mu: float, k: float, alpha: float, c: float, p: float, b: floa
         Supercritical (``n >= 1``) or undefined parameters; invalid window.
     """
     _check_basic(mu=mu, k=k, c=c)
-    t_start, t_end = float(t_start), float(t_end)
-    if not (np.isfinite(t_start) and np.isfinite(t_end) and t_end >= t_start):
-        raise SimulationError(f"invalid window [{t_start!r}, {t_end!r})")
-    h = _horizon(p, t_start, t_end, horizon)
-    mref = mmin if mref is None else float(mref)
-    n = _check_subcritical(k, alpha, c, p, b, mmin, mref, mmax, h)
-    gr = GutenbergRichter(b=b, mmin=mmin, mmax=mmax)
+    t_start, t_end, mref, n, gr = _prepare(t_start, t_end, k, alpha, c, p, b, mmin, mref, mmax,
+                                           horizon)
     rng = np.random.default_rng(seed)
     arrays = _branching(rng, t_start, t_end, mu, k, alpha, c, p, gr, mref, max_events,
                         mu * (t_end - t_start) / (1.0 - n))
@@ -368,13 +374,8 @@ def simulate_etas_space_time(mu: float, k: float, alpha: float, c: float, p: flo
     if not (x1 > x0 and y1 > y0):
         raise SimulationError(f"region={region!r} must be (x_min, x_max, y_min, y_max) with "
                               "x_max > x_min and y_max > y_min")
-    t_start, t_end = float(t_start), float(t_end)
-    if not (np.isfinite(t_start) and np.isfinite(t_end) and t_end >= t_start):
-        raise SimulationError(f"invalid window [{t_start!r}, {t_end!r})")
-    h = _horizon(p, t_start, t_end, horizon)
-    mref = mmin if mref is None else float(mref)
-    n = _check_subcritical(k, alpha, c, p, b, mmin, mref, mmax, h)
-    gr = GutenbergRichter(b=b, mmin=mmin, mmax=mmax)
+    t_start, t_end, mref, n, gr = _prepare(t_start, t_end, k, alpha, c, p, b, mmin, mref, mmax,
+                                           horizon)
     rng = np.random.default_rng(seed)
 
     def background(count):

@@ -1,0 +1,90 @@
+"""The compiled (numba) b-value pass equals the numpy path and the straightforward sums.
+
+``mags._compiled_excess_moments`` is used for catalogues of ``mags._COMPILED_MIN_SIZE`` events
+or more when numba is installed. It must bin exactly as ``bin_index`` (same floating-point
+operations, so the same ties), give exact integer sums (its float sums are exact only while a
+block's sum of squares is below 2**53, which it checks), count NaN, and hand every catalogue it
+cannot do exactly (infinities, huge bins) back to the numpy path, which refuses infinities, and
+NaN under ``nan_policy='raise'``, with their positions.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from varpy import _accel
+from varpy.exceptions import DataFormatError
+from varpy.statistics import mags
+
+from .test_mags_fused import catalogues, straightforward
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture(autouse=True)
+def _numba_on(monkeypatch):
+    monkeypatch.delenv("VARPY_NUMBA", raising=False)
+    _accel.excess_moments_kernel.cache_clear()
+    yield
+    _accel.excess_moments_kernel.cache_clear()
+
+
+@settings(max_examples=150, deadline=None)
+@given(cat=catalogues(), block=st.sampled_from([1, 7, 8192, 1 << 16]))
+def test_compiled_sums_equal_the_straightforward_ones(cat, block):
+    m, dm, mc, has_nan = cat
+    kc = mags.bin_index(mc, dm).item()
+    got = mags._compiled_excess_moments(m, dm, kc, block=block)
+    assert got == (*straightforward(m, dm, kc), int(np.isnan(m).sum()))
+    assert got == mags._excess_moments(m, dm, kc, nan_policy="omit")
+
+
+def test_large_catalogue_identical_with_and_without_numba(monkeypatch):
+    m = mags.simulate_gr(300_000, 1.0, 0.0, 0.1, detection=(0.6, 0.2), seed=11)
+    m[::7] += 1e-9                  # off the grid: every value is re-binned
+    assert m.size >= mags._COMPILED_MIN_SIZE
+    kc = 8
+    compiled = mags._compiled_excess_moments(m, 0.1, kc)
+    assert compiled is not None and compiled == mags._excess_moments(m, 0.1, kc)
+    fits = [mags.estimate_b(m, 0.8, 0.1, method=method)
+            for method in ("tinti_mulargia", "utsu", "aki")]
+    monkeypatch.setenv("VARPY_NUMBA", "0")
+    _accel.excess_moments_kernel.cache_clear()
+    assert not _accel.numba_enabled() and _accel.excess_moments_kernel() is None
+    assert mags._compiled_excess_moments(m, 0.1, kc) is None
+    assert mags._excess_moments(m, 0.1, kc) == compiled
+    assert fits == [mags.estimate_b(m, 0.8, 0.1, method=method)
+                    for method in ("tinti_mulargia", "utsu", "aki")]
+
+
+@pytest.mark.parametrize("dm", [0.1, 0.3])       # multiply by 1/dm, and divide by dm
+def test_infinities_go_to_the_numpy_path_and_nan_are_counted(dm):
+    m = mags.simulate_gr(mags._COMPILED_MIN_SIZE + 5000, 1.0, 1.0, 0.1, seed=2)
+    for bad, where in ((np.inf, 70_000), (-np.inf, 3), (1e308, 65_536)):
+        broken = m.copy()
+        broken[where] = bad
+        assert mags._compiled_excess_moments(broken, dm, 10) is None
+        with pytest.raises(DataFormatError, match=f"position {where} "):
+            mags.estimate_b(broken, 1.0, dm, nan_policy="omit")
+    with_nan = m.copy()
+    with_nan[[5, 66_000]] = np.nan
+    assert mags._compiled_excess_moments(with_nan, dm, 10).n_nan == 2
+    with pytest.raises(DataFormatError, match="position 5 "):
+        mags.estimate_b(with_nan, 1.0, dm)
+    assert mags.estimate_b(with_nan, 1.0, dm, nan_policy="omit") == \
+        mags.estimate_b(np.delete(m, [5, 66_000]), 1.0, dm)
+
+
+def test_bins_too_far_above_mc_for_exact_float_sums_use_the_numpy_path():
+    # dm = 1e-4 and mc = 0 put 50-magnitude events ~5e5 bins above kc: a block's sum of
+    # squares passes 2**53, so the compiled pass declines and the numpy path stays exact
+    rng = np.random.default_rng(4)
+    m = 50.0 + rng.exponential(0.4, mags._COMPILED_MIN_SIZE + 100)
+    assert mags._compiled_excess_moments(m, 1e-4, 0) is None
+    assert mags._excess_moments(m, 1e-4, 0) == (*straightforward(m, 1e-4, 0), 0)
+    # nearer the bins, the same catalogue is within reach and exact
+    kc = mags.bin_index(50.0, 1e-4).item()
+    got = mags._compiled_excess_moments(m, 1e-4, kc)
+    assert got is not None and got == (*straightforward(m, 1e-4, kc), 0)

@@ -1,0 +1,104 @@
+"""Optional compiled kernels (numba), for the few loops numpy cannot fuse.
+
+numba is an optional dependency (``pip install varpy[speed]``). Without it, or with the
+environment variable ``VARPY_NUMBA=0``, every caller keeps its numpy implementation, which gives
+the same results bit for bit; the kernels here only make one pass where numpy needs several.
+
+numba is imported, and a kernel compiled (or loaded from numba's on-disk cache), the first time
+a caller asks for it, never at ``import varpy``: the first call in a session pays about 0.3 s for
+the import, and the very first call after installation about a second more to compile.
+Callers ask only for inputs large enough to gain from it.
+
+Examples
+--------
+>>> from varpy import _accel
+>>> isinstance(_accel.numba_enabled(), bool)
+True
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import os
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["numba_enabled", "excess_moments_kernel", "EXCESS_BLOCK", "EXACT_FLOAT_SUM"]
+
+#: Values per block of :func:`excess_moments_kernel`, whose float sums within a block are exact
+#: while they stay below :data:`EXACT_FLOAT_SUM`.
+EXCESS_BLOCK = 1 << 16
+#: Sums of non-negative integers below this are exact in floating point, in any order.
+EXACT_FLOAT_SUM = 2.0 ** 53
+
+
+def numba_enabled() -> bool:
+    """Whether compiled kernels are used: numba is installed and ``VARPY_NUMBA`` is not 0."""
+    if os.environ.get("VARPY_NUMBA", "1").lower() in ("0", "false", "no", "off"):
+        return False
+    return importlib.util.find_spec("numba") is not None
+
+
+def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
+    """Count, sum and sum of squares of ``j = bin - kc`` over the values in bins ``>= kc``,
+    and the number of NaN: ``(ok, n, s1, s2, n_nan)``, exact integers when ``ok``.
+
+    ``bin = floor(m * scale + half)`` (``m / scale`` when ``divide``): the floating-point
+    operations of :func:`varpy.statistics.mags.bin_index`. Within a block of ``block``
+    values the sums are floats: every term is a non-negative integer, so any order of
+    summation gives the exact value as long as the total is below ``exact_sum`` = 2**53
+    (every partial sum is then below it too), which is what lets numba vectorize them
+    ('reassoc'). The other fast-math flags stay off: without 'contract' the multiply and the
+    add round separately, as numpy's do, so the bins are numpy's bit for bit. ``ok`` is False
+    when a block's sum of squares reaches ``exact_sum`` (bins far above ``kc``), when a value
+    other than NaN is infinite (or overflows ``m * scale``), or when the int64 totals could
+    overflow: the caller then uses its numpy path, which refuses infinities by position.
+    """
+    size = m.shape[0]
+    n_total = 0
+    s1_total = 0
+    s2_total = 0
+    nan_total = 0
+    for start in range(0, size, block):
+        part = m[start:start + block]
+        n = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        below = 0.0
+        finite = 0.0      # sum of the non-NaN x: finite only if each of them is
+        for i in range(part.shape[0]):
+            x = (part[i] / scale if divide else part[i] * scale) + half
+            j = np.floor(x) - kcf
+            inside = j >= 0.0
+            jj = j if inside else 0.0
+            n += 1.0 if inside else 0.0
+            s1 += jj
+            s2 += jj * jj
+            # NaN is neither inside nor below: counted by difference, which keeps the loop
+            # free of the x != x test that stops numba from vectorizing it
+            below += 1.0 if j < 0.0 else 0.0
+            finite += x if j == j else 0.0
+        if not (s2 < exact_sum and finite - finite == 0.0 and s2_total < 2 ** 62):
+            return False, 0, 0, 0, 0
+        n_total += np.int64(n)
+        s1_total += np.int64(s1)
+        s2_total += np.int64(s2)
+        nan_total += part.shape[0] - np.int64(n) - np.int64(below)
+    return True, n_total, s1_total, s2_total, nan_total
+
+
+@functools.lru_cache(maxsize=None)
+def excess_moments_kernel():
+    """The compiled :func:`_excess_moments`, or None without numba (or with VARPY_NUMBA=0).
+
+    Call it as ``kernel(m, scale, divide, half, kcf, EXCESS_BLOCK, EXACT_FLOAT_SUM)``.
+    """
+    if not numba_enabled():
+        return None
+    import numba
+
+    logger.debug("compiling the numba b-value kernel (cached on disk after the first time)")
+    return numba.njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})(_excess_moments)

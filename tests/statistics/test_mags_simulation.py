@@ -1,8 +1,8 @@
 """Simulate-then-recover tests of the magnitude statistics (fixed seeds, calibrated tolerances).
 
-R7 of formulas.md uses SeismoStats' ``simulated_magnitudes.csv``, which is not available here;
-the same (b, mc, dm) triples are tested on catalogues simulated with
-:func:`varpy.statistics.mags.simulate_gr` instead. Many independent catalogues of one size are
+R7 of formulas.md uses SeismoStats' ``simulated_magnitudes.csv``, checked where SeismoStats is
+installed (test_mags_peer_data.py); here the same (b, mc, dm) triples are tested on catalogues
+simulated with :func:`varpy.statistics.mags.simulate_gr`. Many independent catalogues of one size are
 drawn at once as the rows of one large sample (the same distribution as separate draws).
 
 Measured on the seeds below:

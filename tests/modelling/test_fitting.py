@@ -27,7 +27,7 @@ from hypothesis import given, settings, strategies as st
 from scipy import optimize, stats
 
 from tests.modelling.test_models import TRUTH, simulate_events
-from varpy.exceptions import FitError
+from varpy.exceptions import DataFormatError, FitError
 from varpy.modelling import fitting as ft
 from varpy.modelling.models import get_model
 from varpy.statistics import likelihoods as lk
@@ -240,6 +240,94 @@ def test_event_window_sorts_and_counts_distinct_times():
     assert ft.EventWindow([2.5], 0.0, 4.0).n_distinct == 1
     assert ft.EventWindow([], 0.0, 4.0).n_distinct == 0
     assert ft.EventWindow([1.0, 1.0, 1.0], 0.0, 4.0).n_distinct == 1
+
+
+def test_event_window_finds_non_finite_times_in_sorted_and_unsorted_input():
+    """Sorted input skips the full finiteness scan (a sorted run between finite ends is
+    finite); every non-finite time must still be reported, with the first index."""
+    cases = {(1.0, 2.0, np.inf): 2, (-np.inf, 1.0, 2.0): 0, (1.0, np.nan, 2.0): 1,
+             (1.0, 2.0, np.nan): 2, (2.0, 1.0, np.inf): 2, (np.nan,): 0,
+             (1.0, np.inf, np.inf): 1}
+    for times, first in cases.items():
+        with pytest.raises(DataFormatError, match=f"not finite \\(first at index {first}:"):
+            ft.EventWindow(list(times), 0.0, 4.0)
+    with pytest.raises(DataFormatError, match="outside the window"):
+        ft.EventWindow([1.0, 2.0, 4.0], 0.0, 4.0)
+
+
+def test_event_window_one_time_flag_agrees_with_the_distinct_count():
+    rng = np.random.default_rng(11)
+    for n in (0, 1, 2, 3, 7):
+        for values in (rng.uniform(0, 4, n), np.full(n, 2.5), rng.integers(0, 2, n) + 1.0):
+            window = ft.EventWindow(values, 0.0, 4.0)
+            assert window.n_distinct == np.unique(values).size
+            assert window.all_at_one_time == (np.unique(values).size == 1)
+
+
+def _grid_bracket_by_scan(gs, gl, s_hat, target, side):
+    """Reference for _grid_bracket: the definition, by scanning every grid point."""
+    side_idx = [i for i in range(len(gs)) if (gs[i] < s_hat if side < 0 else gs[i] > s_hat)]
+    below = [i for i in side_idx if gl[i] < target]
+    if not below:
+        return bool(side_idx), None, None
+    j = below[-1] if side < 0 else below[0]
+    between = [i for i in side_idx if gl[i] >= target and (i > j if side < 0 else i < j)]
+    return True, j, (None if not between else between[0] if side < 0 else between[-1])
+
+
+def test_grid_bracket_walk_on_increasing_grids_matches_the_full_scan():
+    rng = np.random.default_rng(12)
+    values = [-3.0, -1.0, 0.0, 1.0, math.nan, -math.inf]
+    for _ in range(3000):
+        n = int(rng.integers(0, 12))
+        gs = np.sort(rng.choice(np.arange(-20.0, 20.0), size=n, replace=False)).tolist()
+        gl = rng.choice(values, size=n).tolist()
+        s_hat = float(rng.choice(gs + [0.5, -25.0, 25.0]))
+        target = float(rng.choice([-2.0, -0.5, 0.5]))
+        for side in (-1, 1):
+            ref = _grid_bracket_by_scan(gs, gl, s_hat, target, side)
+            assert ft._grid_bracket(gs, gl, s_hat, target, side, increasing=True) == ref
+            assert ft._grid_bracket(gs, gl, s_hat, target, side) == ref
+
+
+def test_grid_maxima_are_the_first_points_of_local_maximum_runs():
+    def by_definition(ll, threshold):
+        last, cand = len(ll) - 1, []
+        is_max = [v >= threshold and (i == 0 or v >= ll[i - 1]) and (i == last or v >= ll[i + 1])
+                  for i, v in enumerate(ll)]
+        for i, v in enumerate(ll):
+            if is_max[i] and not (i > 0 and is_max[i - 1] and ll[i - 1] == v):
+                cand.append(i)
+        return sorted(cand, key=lambda i: -ll[i])[:3]
+
+    rng = np.random.default_rng(13)
+    for _ in range(3000):
+        ll = rng.choice([-math.inf, -5.0, -3.0, -2.0, -1.0, -0.5, 0.0],
+                        size=int(rng.integers(1, 15))).tolist()
+        if max(ll) > -math.inf:
+            assert ft._grid_maxima(ll, max(ll) - 2.0) == by_definition(ll, max(ll) - 2.0)
+    assert ft._grid_maxima([0.0, 0.0, 0.0, -1.0, 0.0], -2.0) == [0, 4]
+
+
+def test_hermite_root_is_the_sixty_step_bisection_of_the_cubic():
+    def bisection(x0, x1, f0, f1, d0, d1):
+        a, b, c, e, h = ft._hermite(x0, x1, f0, f1, d0, d1)
+        lo, hi, flo = 0.0, 1.0, a
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            fm = a + mid * (b + mid * (c + mid * e))
+            if (fm > 0) == (flo > 0):
+                lo, flo = mid, fm
+            else:
+                hi = mid
+        return x0 + 0.5 * (lo + hi) * h
+
+    rng = np.random.default_rng(14)
+    for _ in range(2000):
+        x0, f0, d0, d1 = rng.normal(size=4)
+        x1 = x0 + rng.exponential()
+        f1 = -math.copysign(rng.exponential(), f0)
+        assert ft._hermite_root(x0, x1, f0, f1, d0, d1) == bisection(x0, x1, f0, f1, d0, d1)
 
 
 def test_observed_information_of_a_subset_inverts_the_submatrix():

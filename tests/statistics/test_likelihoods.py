@@ -96,6 +96,27 @@ def test_vectorised_newton_pieces_match_the_scalar_formulas():
         assert ui == pytest.approx(lk._mean_inverse_s(ri, 1 - ri), rel=1e-12, abs=1e-12)
 
 
+def test_scalar_newton_step_is_tail_over_variance():
+    """The Newton loop of the scalar inverse shares the branches of _tail_s and _var_s; the
+    step must be exactly (tail - q) / var, on both sides of every branch threshold."""
+    v_points = [0.0, 1e-9, 0.1, 0.2 - 1e-12, 0.2, 0.35, 0.5 - 1e-12, 0.5, 0.9, 3.0, 60.0,
+                60.0 + 1e-9, 400.0, 700.0, 700.0 + 1e-9, 1e5]
+    for v in v_points:
+        for q in (0.025, 0.1, 0.3, 0.5):
+            assert lk._newton_step_s(v, q) == (lk._tail_s(v) - q) / lk._var_s(v)
+
+
+def test_exprel_mean_inverse_propagates_nan_from_either_input():
+    r = np.array([0.2, np.nan, 0.7, 0.3, np.nan])
+    rc = np.array([0.8, 0.4, np.nan, 0.7, np.nan])
+    out = lk.exprel_mean_inverse(r, rc)
+    assert np.isnan(out[1:3]).all() and np.isnan(out[4])
+    assert out[0] == pytest.approx(lk._mean_inverse_s(0.2, 0.8), rel=1e-12)
+    assert out[3] == pytest.approx(lk._mean_inverse_s(0.3, 0.7), rel=1e-12)
+    # the sign follows r: below 1/2 the root is negative, above it positive
+    assert out[0] < 0 and out[3] < 0 and lk.exprel_mean_inverse(0.8, 0.2) > 0
+
+
 def _mp_power_integral(x0, width, p):
     a, b, p = mpmath.mpf(x0), mpmath.mpf(x0) + mpmath.mpf(width), mpmath.mpf(p)
     if p == 1:

@@ -103,7 +103,7 @@ class Parameter:
         if self.transform not in ("log", "linear"):
             raise ValueError(f"transform of {self.name!r} must be 'log' or 'linear'")
         if self.transform == "log" and self.anchor is None:
-            if not np.isfinite(self.lower):
+            if not math.isfinite(self.lower):
                 raise ValueError(f"log-transformed parameter {self.name!r} needs a finite "
                                  "lower bound")
             object.__setattr__(self, "anchor", float(self.lower))
@@ -147,6 +147,15 @@ class Parameter:
         return None
 
 
+def _require_finite(arr: np.ndarray) -> None:
+    """Raise :class:`DataFormatError` naming the first non-finite event time, if any."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataFormatError(f"{int(bad.sum())} event time(s) are not finite (first at "
+                              f"index {i}: {arr[i]!r})", key="times", expected="finite floats")
+
+
 class EventWindow:
     """Validated event times in the half-open window ``[t0, t1)`` with cached sufficient sums.
 
@@ -171,18 +180,16 @@ class EventWindow:
         if not (math.isfinite(t0) and math.isfinite(t1) and t1 > t0):
             raise DataFormatError(f"invalid window [{t0}, {t1})", key="t0/t1",
                                   expected="finite t0 < t1")
-        if not np.isfinite(arr).all():
-            bad = ~np.isfinite(arr)
-            i = int(np.flatnonzero(bad)[0])
-            raise DataFormatError(f"{int(bad.sum())} event time(s) are not finite (first at "
-                                  f"index {i}: {arr[i]!r})", key="times",
-                                  expected="finite floats")
-        # one diff serves the sortedness test and the count of distinct times
-        gaps = np.diff(arr) if arr.size > 1 else None
-        if gaps is not None and (gaps < 0).any():
-            arr = np.sort(arr)
-            gaps = np.diff(arr)
-        self._n_distinct = int(np.count_nonzero(gaps > 0)) + 1 if gaps is not None else arr.size
+        if arr.size > 1:
+            # times that never decrease between finite ends are all finite (a NaN compares
+            # false, an infinity inside is followed by a smaller time), so sorted input, the
+            # common case, needs neither the full finiteness scan nor the sort
+            if not (np.logical_and.reduce(arr[:-1] <= arr[1:]) and math.isfinite(arr[0])
+                    and math.isfinite(arr[-1])):
+                _require_finite(arr)
+                arr = np.sort(arr)
+        elif arr.size:
+            _require_finite(arr)
         if arr.size and (arr[0] < t0 or arr[-1] >= t1):
             outside = (arr < t0) | (arr >= t1)
             raise DataFormatError(
@@ -201,10 +208,19 @@ class EventWindow:
     def duration(self) -> float:
         return self.t1 - self.t0
 
-    @property
+    @cached_property
     def n_distinct(self) -> int:
         """Number of distinct event times."""
-        return self._n_distinct
+        times = self.times
+        if times.size < 2:
+            return int(times.size)
+        return int(np.count_nonzero(times[1:] > times[:-1])) + 1     # times are sorted
+
+    @property
+    def all_at_one_time(self) -> bool:
+        """True when there are events and they all share one time (cheaper than
+        ``n_distinct == 1``: the times are sorted, so the ends decide)."""
+        return self.times.size > 0 and self.times[0] == self.times[-1]
 
     @cached_property
     def iol_sums(self) -> lk.LogDistanceSums:
@@ -500,41 +516,47 @@ class _PowerLawProfile:
     def __call__(self, s, order: int = 1):
         """Profile at ``s = log(offset)``: dict with loglik, k, p, dloglik (d/ds) and, for
         ``order >= 2``, d2loglik. Scalars in, floats out; arrays in, arrays out."""
-        scalar = isinstance(s, float)
-        delta = math.exp(s) if scalar else np.exp(np.asarray(s, dtype=np.float64))
-        self.n_evaluations += 1 if scalar else int(np.size(s))
-        S, S1, S2 = self.sums(delta, order=max(order, 1))
-        out = None
-        if scalar:
-            try:
-                out = lk._power_law_profile_s(self.n, S, self.T, delta, self.p_fixed,
-                                              self.p_bounds, S1)
-            except (OverflowError, ZeroDivisionError, ValueError):
-                out = None
-        if out is None:
+        if not isinstance(s, float):
+            if order >= 2:
+                raise ValueError("second derivatives are computed one point at a time")
+            delta = np.exp(np.asarray(s, dtype=np.float64))
+            self.n_evaluations += int(np.size(s))
+            S, S1, _ = self.sums(delta, order=1)
+            return lk.power_law_profile(self.n, S, self.T, delta, p=self.p_fixed,
+                                        p_bounds=self.p_bounds, S1=S1)
+        # one point (the Newton polish and the interval search): pure math, no numpy calls
+        # beyond the sums
+        delta = math.exp(s)
+        self.n_evaluations += 1
+        S, S1, S2 = self.sums(delta, order=2 if order >= 2 else 1)
+        try:
+            out = lk._power_law_profile_s(self.n, S, self.T, delta, self.p_fixed,
+                                          self.p_bounds, S1)
+        except (OverflowError, ZeroDivisionError, ValueError):
             out = lk.power_law_profile(self.n, S, self.T, delta, p=self.p_fixed,
                                        p_bounds=self.p_bounds, S1=S1)
         if order >= 2:
-            if not scalar:
-                raise ValueError("second derivatives are computed one point at a time")
-            try:
-                h00, h01, h02, h11, h12, h22 = lk._power_law_hessian_s(
-                    float(self.n), S1, S2, self.T, delta, out["k"], out["p"])[3:]
-            except (OverflowError, ZeroDivisionError, ValueError):
-                _, _, h = lk.power_law_terms(self.n, S, S1, S2, self.T, delta, out["k"],
-                                             out["p"])
-                h00, h01, h02, h11, h12, h22 = (h[0, 0], h[0, 1], h[0, 2], h[1, 1], h[1, 2],
-                                                h[2, 2])
-            interior = self.p_fixed is None and self.p_bounds[0] < out["p"] < self.p_bounds[1]
-            # Schur complement: curvature of the profile in delta, eliminating k (and p)
-            hdd = h11 - h01 ** 2 / h00
-            if interior:
-                hpp = h22 - h02 ** 2 / h00
-                hdp = h12 - h01 * h02 / h00
-                if hpp < 0:
-                    hdd -= hdp ** 2 / hpp
-            out["d2loglik"] = delta * delta * hdd + out["dloglik"]
+            out["d2loglik"] = self._curvature(out, S, S1, S2, delta)
         return out
+
+    def _curvature(self, out: dict, S: float, S1: float, S2: float, delta: float) -> float:
+        """Second derivative of the profile in ``s`` at one point (``out`` is its profile)."""
+        try:
+            h00, h01, h02, h11, h12, h22 = lk._power_law_hessian_s(
+                float(self.n), S1, S2, self.T, delta, out["k"], out["p"])[3:]
+        except (OverflowError, ZeroDivisionError, ValueError):
+            _, _, h = lk.power_law_terms(self.n, S, S1, S2, self.T, delta, out["k"], out["p"])
+            h00, h01, h02, h11, h12, h22 = (h[0, 0], h[0, 1], h[0, 2], h[1, 1], h[1, 2],
+                                            h[2, 2])
+        interior = self.p_fixed is None and self.p_bounds[0] < out["p"] < self.p_bounds[1]
+        # Schur complement: curvature of the profile in delta, eliminating k (and p)
+        hdd = h11 - h01 ** 2 / h00
+        if interior:
+            hpp = h22 - h02 ** 2 / h00
+            hdp = h12 - h01 * h02 / h00
+            if hpp < 0:
+                hdd -= hdp ** 2 / hpp
+        return delta * delta * hdd + out["dloglik"]
 
 
 def _hermite(x0, x1, f0, f1, d0, d1):
@@ -564,12 +586,12 @@ def _hermite_root(x0, x1, f0, f1, d0, d1) -> float:
     """A root of the Hermite cubic in [x0, x1] (``f0`` and ``f1`` of opposite sign)."""
     a, b, c, e, h = _hermite(x0, x1, f0, f1, d0, d1)
     lo, hi = 0.0, 1.0
-    flo = a
+    # lo only moves to points where the cubic has the sign it has at 0, so that sign is fixed
+    positive = a > 0
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        fm = a + mid * (b + mid * (c + mid * e))
-        if (fm > 0) == (flo > 0):
-            lo, flo = mid, fm
+        if (a + mid * (b + mid * (c + mid * e)) > 0) == positive:
+            lo = mid
         else:
             hi = mid
     return x0 + 0.5 * (lo + hi) * h
@@ -608,6 +630,25 @@ def _maximise_bracketed(prof: _PowerLawProfile, a: float, b: float, s: float,
     return s, prof(s, order=1)
 
 
+def _grid_maxima(ll: list, threshold: float) -> list:
+    """Indices of the (up to three highest) local maxima of ``ll`` at or above ``threshold``.
+
+    The ends count when they are not below their neighbour (the derivative points outwards);
+    on a plateau (e.g. ``p`` clipped at 0 makes the profile flat) only the first point of a run
+    is kept.
+    """
+    last = len(ll) - 1
+    cand = []
+    prev = -2                     # index of the previous local maximum
+    for i in [i for i, v in enumerate(ll) if v >= threshold]:
+        v = ll[i]
+        if (i == 0 or v >= ll[i - 1]) and (i == last or v >= ll[i + 1]):
+            if not (prev == i - 1 and ll[i - 1] == v):
+                cand.append(i)
+            prev = i
+    return sorted(cand, key=lambda i: -ll[i])[:3]
+
+
 def power_law_search(sums: lk.LogDistanceSums, n: int, T: float, *, p_fixed: float | None,
                      p_bounds: tuple[float, float], offset_bounds: tuple[float, float],
                      extra_offsets=(), points_per_decade: int = 5) -> Optimum:
@@ -630,31 +671,18 @@ def power_law_search(sums: lk.LogDistanceSums, n: int, T: float, *, p_fixed: flo
     if extra:
         grid = np.unique(np.r_[grid, extra])
     out = prof(grid, order=1)
-    raw = out["loglik"]
-    finite = np.isfinite(raw)
-    if not finite.any():
-        raise FitError("the power-law log-likelihood is not finite anywhere on the search grid")
-    ll = np.where(finite, raw, -np.inf)
     # the selection below walks Python lists: ~60 points, where numpy's per-call cost dominates
-    ll_list = ll.tolist()
-    dg = np.asarray(out["dloglik"]).tolist()
+    ll_list = out["loglik"].tolist()
+    if not all(map(math.isfinite, ll_list)):
+        ll_list = [v if math.isfinite(v) else -math.inf for v in ll_list]
+    dg = out["dloglik"].tolist()
     s_list = grid.tolist()
     n_grid = len(ll_list)
     best = max(ll_list)
-    # local maxima of the grid within 2 log-units of the best (ends count when the derivative
-    # points outwards); on a plateau (e.g. p clipped at 0 makes the profile flat) only the
-    # first point of a run is kept
-    cand = []
-    prev_max = False
-    threshold = best - 2.0
+    if best == -math.inf:
+        raise FitError("the power-law log-likelihood is not finite anywhere on the search grid")
+    cand = _grid_maxima(ll_list, best - 2.0)
     last = n_grid - 1
-    for i, v in enumerate(ll_list):
-        is_max = (v >= threshold and (i == 0 or v >= ll_list[i - 1])
-                  and (i == last or v >= ll_list[i + 1]))
-        if is_max and not (prev_max and ll_list[i - 1] == v):
-            cand.append(i)
-        prev_max = is_max
-    cand = sorted(cand, key=lambda i: -ll_list[i])[:3]
     results = []
     for i in cand:
         if i == 0 and dg[0] <= 0:
@@ -697,7 +725,7 @@ def observed_information(hessian: np.ndarray, free_idx: list[int]):
     if not free_idx:
         return np.zeros((0, 0))
     H = np.asarray(hessian, dtype=np.float64)
-    if len(free_idx) != H.shape[0] or any(i != j for j, i in enumerate(free_idx)):
+    if list(free_idx) != list(range(H.shape[0])):
         H = H[np.ix_(free_idx, free_idx)]
     info = -0.5 * (H + H.T)
     if not np.isfinite(info).all():
@@ -730,14 +758,14 @@ def _crossing(fun, a: float, fa: float, b: float, fb: float, tol: float = 1e-8,
         else:
             b, fb = s, fs
     for _ in range(maxiter):
-        if df is not None and df != 0 and np.isfinite(df):
+        if df is not None and df != 0 and math.isfinite(df):
             new = s - fs / df
             if abs(new - s) < tol * (1 + abs(s)) and min(a, b) <= new <= max(a, b):
                 return new          # quadratic convergence: the next step is negligible
         else:
             new = b - fb * (b - a) / (fb - fa) if fb != fa else 0.5 * (a + b)
         lo, hi = min(a, b), max(a, b)
-        if not (lo < new < hi) or not np.isfinite(new):
+        if not (lo < new < hi) or not math.isfinite(new):
             new = 0.5 * (a + b)
         f_new, df = fun(new)
         if f_new == 0 or abs(new - s) < tol * (1 + abs(new)):
@@ -760,16 +788,20 @@ def _chi2_half_quantile(level: float) -> float:
     return 0.5 * float(special.chdtri(1, 1.0 - level))
 
 
-def _grid_bracket(gs: list, gl: list, s_hat: float, target: float, side: int):
+def _grid_bracket(gs: list, gl: list, s_hat: float, target: float, side: int,
+                  increasing: bool = False):
     """Where the grid crosses ``target`` on one side of ``s_hat``.
 
     Returns ``(has_side, j, jj)``: whether grid points lie on that side; ``j``, the index of
     the grid point below ``target`` nearest to ``s_hat`` in index order (the last such index on
     the left, the first on the right), or None; ``jj``, the grid point at or above ``target``
     between ``j`` and ``s_hat`` nearest to ``j`` (the first such index on the left, the last
-    on the right), or None.
+    on the right), or None. ``increasing=True`` promises a strictly increasing ``gs``, which
+    allows walking outwards from ``s_hat`` instead of scanning the whole grid.
     """
     n = len(gs)
+    if increasing:
+        return _sorted_grid_bracket(gs, gl, s_hat, target, side)
     side_idx = ([i for i in range(n) if gs[i] < s_hat] if side < 0 else
                 [i for i in range(n) if gs[i] > s_hat])
     below = [i for i in side_idx if gl[i] < target]
@@ -781,6 +813,29 @@ def _grid_bracket(gs: list, gl: list, s_hat: float, target: float, side: int):
     if not between:
         return True, j, None
     return True, j, (between[0] if side < 0 else between[-1])
+
+
+def _sorted_grid_bracket(gs: list, gl: list, s_hat: float, target: float, side: int):
+    """:func:`_grid_bracket` for a strictly increasing grid (index order = order of ``s``)."""
+    n = len(gs)
+    if side < 0:
+        stop = bisect.bisect_left(gs, s_hat)             # gs[:stop] < s_hat
+        if stop == 0:
+            return False, None, None
+        j = next((i for i in range(stop - 1, -1, -1) if gl[i] < target), None)
+        if j is None:
+            return True, None, None
+        # every point between j and s_hat is not below target; the first one at or above it
+        jj = next((i for i in range(j + 1, stop) if gl[i] >= target), None)
+        return True, j, jj
+    start = bisect.bisect_right(gs, s_hat)               # gs[start:] > s_hat
+    if start == n:
+        return False, None, None
+    j = next((i for i in range(start, n) if gl[i] < target), None)
+    if j is None:
+        return True, None, None
+    jj = next((i for i in range(j - 1, start - 1, -1) if gl[i] >= target), None)
+    return True, j, jj
 
 
 def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: float,
@@ -808,13 +863,14 @@ def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: floa
     if grid_s is not None:
         # a few dozen points: Python lists beat numpy's per-call cost here
         gs, gl, gd = _as_list(grid_s), _as_list(grid_ll), _as_list(grid_d)
+        increasing = _strictly_increasing(gs)
     ends = []
     for side, bound in ((-1, s_bounds[0]), (+1, s_bounds[1])):
         inner, f_inner = s_hat, ll_hat - target
         outer = None
         guess = None
         if grid_s is not None:
-            has_side, j, jj = _grid_bracket(gs, gl, s_hat, target, side)
+            has_side, j, jj = _grid_bracket(gs, gl, s_hat, target, side, increasing)
             if j is not None:
                 outer, f_outer = gs[j], gl[j] - target
                 if jj is not None:
@@ -1160,6 +1216,7 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
     """Turn an :class:`Optimum` into a :class:`FitResult` (errors, CI, flags, warnings)."""
     names = list(model.param_names)
     x = np.asarray(opt.x, dtype=np.float64)
+    values = x.tolist()           # the checks below are scalar work: Python floats are cheaper
     params_spec = model.parameters(window.t0, window.t1)
     free = [i for i, nm in enumerate(names) if nm not in fixed]
     flags = list(opt.extra_warnings)
@@ -1168,16 +1225,15 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
 
     # parameters at a bound / outside the physical domain -------------------------------
     at_bound = []
-    for i in free:
-        spec = params_spec[i]
-        where = None
-        if opt.method != "legacy":
-            where = spec.at_bound(x[i])
-        if where:
-            at_bound.append(i)
-            flags.append(model.bound_message(spec, where, x[i], window))
     if opt.method == "legacy":
         flags.extend(model.domain_messages(x, window))
+    else:
+        for i in free:
+            spec = params_spec[i]
+            where = spec.at_bound(values[i])
+            if where:
+                at_bound.append(i)
+                flags.append(model.bound_message(spec, where, x[i], window))
 
     # observed information on the natural scale -----------------------------------------
     interior = [i for i in free if i not in at_bound]
@@ -1193,18 +1249,20 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
                 hess = None
     if hess is not None:
         cov = observed_information(hess, interior)
-    stderr = {nm: math.nan for nm in names}
-    cov_out = [[math.nan] * len(interior) for _ in interior]
-    if cov is None and interior:
-        flags.append("observed information is not positive definite at the optimum; standard "
-                     "errors are unavailable (flat or non-maximal likelihood)")
-    elif cov is not None:
-        for j, i in enumerate(interior):
-            stderr[names[i]] = float(math.sqrt(cov[j, j])) if cov[j, j] >= 0 else math.nan
+    stderr = dict.fromkeys(names, math.nan)
+    if cov is None:
+        cov_out = [[math.nan] * len(interior) for _ in interior]
+        if interior:
+            flags.append("observed information is not positive definite at the optimum; "
+                         "standard errors are unavailable (flat or non-maximal likelihood)")
+    else:
         cov_out = cov.tolist()
+        for j, i in enumerate(interior):
+            var = cov_out[j][j]
+            stderr[names[i]] = math.sqrt(var) if var >= 0 else math.nan
 
     # failure-time specifics -------------------------------------------------------------
-    params = {nm: float(v) for nm, v in zip(names, x)}
+    params = dict(zip(names, values))
     tf_ci = None
     profile_tf = None
     if "tf" in names:
@@ -1280,7 +1338,7 @@ def _merge_profile_points(points: list, grid_s: list | None, grid_ll: list | Non
     """
     if grid_s is None:
         grid_s = grid_ll = []
-    if all(map(operator.lt, grid_s, grid_s[1:])):
+    if _strictly_increasing(grid_s):
         s_out = list(grid_s)
         l_out = list(grid_ll)
         # insert in reverse so that earlier points overwrite later ones at equal s
@@ -1296,6 +1354,10 @@ def _merge_profile_points(points: list, grid_s: list | None, grid_ll: list | Non
     merged.update(reversed(points))
     s_out, l_out = zip(*sorted(merged.items()))
     return list(s_out), list(l_out)
+
+
+def _strictly_increasing(values: list) -> bool:
+    return all(map(operator.lt, values, values[1:]))
 
 
 def _as_list(values) -> list | None:

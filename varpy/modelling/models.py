@@ -263,7 +263,7 @@ class RateModel:
             raise FitError(f"model {self.name!r} needs at least {self.min_events} events in "
                            f"[{window.t0:g}, {window.t1:g}); got {window.n}")
         n_free = len(self.param_names) - len(fixed)
-        if n_free >= 2 and window.n >= 2 and window.n_distinct < 2:
+        if n_free >= 2 and window.n >= 2 and window.all_at_one_time:
             raise FitError(f"all {window.n} events occur at the same time "
                            f"({window.times[0]:g}); a rate model cannot be fitted")
 
@@ -688,7 +688,7 @@ class InverseOmori(_PowerLaw):
 
     def extra_checks(self, window, params, fixed, opt):
         """Flag fits that do not beat a constant rate (heuristic likelihood-ratio check)."""
-        if not np.isfinite(opt.loglik):
+        if not math.isfinite(opt.loglik):
             return []
         n_free = len(self.param_names) - len(fixed)
         df = n_free - 1

@@ -179,10 +179,8 @@ _GUESS = (35.963693, -38.00462492, 19.408482, 3.28182996, 2.01278285)
 
 def _inverse_guess(q):
     """Approximate solution v >= 0 of ``1/v - 1/expm1(v) = q`` for q in [1/40, 1/2]."""
-    g = _GUESS[0]
-    for c in _GUESS[1:]:
-        g = g * q + c
-    return g * (0.5 - q) / q
+    g0, g1, g2, g3, g4 = _GUESS
+    return ((((g0 * q + g1) * q + g2) * q + g3) * q + g4) * (0.5 - q) / q
 
 
 # Coefficients (highest power first) of both small-v series of _tail_and_variance, side by
@@ -212,8 +210,8 @@ def _tail_and_variance(v):
     short arrays, where the number of numpy calls, not their length, sets the cost. Every
     element gets exactly the floating-point operations of the scalar formulas.
     """
-    inv_v = 1.0 / v
-    inv_e = 1.0 / np.expm1(v)
+    inv_v = np.reciprocal(v)                 # = 1.0 / v; a Python-float operand costs more
+    inv_e = np.reciprocal(np.expm1(v))
     tail = inv_v - inv_e
     var = inv_v * inv_v - inv_e - inv_e * inv_e
     n = v.shape[0]
@@ -260,27 +258,36 @@ def exprel_mean_inverse(r, r_complement=None):
     if r.shape != rc.shape:
         r, rc = np.broadcast_arrays(r, rc)
     shape = r.shape
-    r = r.ravel()
-    rc = rc.ravel()
+    out = _mean_inverse_flat(r.ravel(), rc.ravel()).reshape(shape)
+    return out if out.ndim else out[()]
+
+
+def _mean_inverse_flat(r, rc):
+    """:func:`exprel_mean_inverse` of 1-d float arrays of one length (the search grid calls
+    this directly: at ~60 points numpy's per-call cost, not the arithmetic, sets the time, so
+    the steps below work in place where they can)."""
     q = np.where(r <= 0.5, r, rc)
-    sign = np.where(r < 0.5, -1.0, 1.0)
-    q = np.clip(q, 0.0, 0.5)
+    q.clip(0.0, 0.5, out=q)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        upper = 1.0 / q
         far = q < 1.0 / 40.0
         qn = np.where(far, 0.25, q)
         v = _inverse_guess(qn)
         for it in range(30):
-            tail, var = _tail_and_variance(v)
-            step = (tail - qn) / var
-            v = np.maximum(v + step, 0.0)
+            step, var = _tail_and_variance(v)
+            step -= qn
+            step /= var
+            v += step
+            np.maximum(v, 0.0, out=v)
             # from the guess Newton needs three steps; test convergence only after them
             if it >= 2 and np.logical_and.reduce(np.abs(step) <= 1e-14 * (1.0 + v)):
                 break
-    v = np.where(far, upper, v)
-    out = sign * v
-    out = np.where(np.isnan(r) | np.isnan(rc), np.nan, out).reshape(shape)
-    return out if out.ndim else out[()]
+        v = np.where(far, 1.0 / q, v)
+    # sign * v with sign = -1 below r = 1/2: negation is exact
+    np.negative(v, out=v, where=r < 0.5)
+    nan = np.isnan(r)
+    nan |= np.isnan(rc)
+    v[nan] = np.nan
+    return v
 
 
 def log_power_integral(x0, width, p):
@@ -326,13 +333,21 @@ def _log_exprel_s(u: float) -> float:
     return math.log(math.expm1(u) / u)
 
 
+def _tail_series(v2: float) -> float:
+    """The small-``v`` series of ``_tail_s`` in ``v2 = v**2`` (Horner, highest power first)."""
+    b0, b1, b2, b3, b4 = _B
+    return (((b4 * v2 + b3) * v2 + b2) * v2 + b1) * v2 + b0
+
+
+def _var_series(v2: float) -> float:
+    """The small-``v`` series of ``_var_s`` in ``v2 = v**2`` (Horner, highest power first)."""
+    c0, c1, c2, c3, c4, c5, c6 = _VAR_SERIES
+    return (((((c6 * v2 + c5) * v2 + c4) * v2 + c3) * v2 + c2) * v2 + c1) * v2 + c0
+
+
 def _tail_s(v: float) -> float:
     if v < 0.2:
-        v2 = v * v
-        series = _B[4]
-        for c in _B[3::-1]:
-            series = series * v2 + c
-        return 0.5 - v * series
+        return 0.5 - v * _tail_series(v * v)
     if v > 700.0:
         return 1.0 / v
     return 1.0 / v - 1.0 / math.expm1(v)
@@ -346,14 +361,22 @@ def _mean_s(u: float) -> float:
 def _var_s(u: float) -> float:
     v = abs(u)
     if v < 0.5:
-        v2 = v * v
-        series = _VAR_SERIES[-1]
-        for c in _VAR_SERIES[-2::-1]:
-            series = series * v2 + c
-        return series
+        return _var_series(v * v)
     if v > 60.0:                # exp(-v) v**2 < 1e-22: the second term is negligible
         return 1.0 / (v * v)
     return 1.0 / (v * v) - 0.25 / math.sinh(0.5 * v) ** 2
+
+
+def _newton_step_s(v: float, q: float) -> float:
+    """``(_tail_s(v) - q) / _var_s(v)`` for ``v >= 0`` with the branches of both shared (the
+    loop of :func:`_mean_inverse_s` runs this a few times per profile evaluation)."""
+    if v < 0.5:
+        v2 = v * v
+        tail = 0.5 - v * _tail_series(v2) if v < 0.2 else 1.0 / v - 1.0 / math.expm1(v)
+        return (tail - q) / _var_series(v2)
+    tail = 1.0 / v if v > 700.0 else 1.0 / v - 1.0 / math.expm1(v)
+    var = 1.0 / (v * v) if v > 60.0 else 1.0 / (v * v) - 0.25 / math.sinh(0.5 * v) ** 2
+    return (tail - q) / var
 
 
 def _mean_inverse_s(r: float, rc: float) -> float:
@@ -366,7 +389,7 @@ def _mean_inverse_s(r: float, rc: float) -> float:
         return sign * (1.0 / q) if q > 0 else sign * math.inf
     v = _inverse_guess(q)
     for _ in range(30):
-        step = (_tail_s(v) - q) / _var_s(v)
+        step = _newton_step_s(v, q)
         v = max(v + step, 0.0)
         if abs(step) <= 1e-14 * (1.0 + v):
             break
@@ -483,7 +506,7 @@ class LogDistanceSums:
             S = float(np.add.reduce(np.log(x)))        # = .sum(), without the method wrapper
             if order < 1:
                 return S, None, None
-            inv = 1.0 / x
+            inv = np.reciprocal(x)                       # = 1.0 / x (one IEEE division)
             S1 = float(np.add.reduce(inv))
             return S, S1, (float(inv @ inv) if order >= 2 else None)
         d = np.asarray(d, dtype=np.float64)
@@ -496,13 +519,13 @@ class LogDistanceSums:
             # one block (search grids): reuse the temporaries instead of allocating more
             x = direct[None, :] + dd
             work = np.log(x)
-            S = work.sum(axis=1)
+            S = np.add.reduce(work, axis=1)             # = .sum(axis=1), without the wrapper
             S1 = S2 = None
             if order >= 1:
                 inv = np.divide(1.0, x, out=work)
-                S1 = inv.sum(axis=1)
+                S1 = np.add.reduce(inv, axis=1)
                 if order >= 2:
-                    S2 = np.multiply(inv, inv, out=x).sum(axis=1)
+                    S2 = np.add.reduce(np.multiply(inv, inv, out=x), axis=1)
         else:
             S = np.zeros(dd.shape[0])
             S1 = np.zeros(dd.shape[0]) if order >= 1 else None
@@ -649,7 +672,8 @@ def power_law_profile(n, S, T, delta, *, p=None, p_bounds=(-np.inf, np.inf), S1=
     if p is None:
         r = (ybar - lnd) / L
         rc = ((lnd + L) - ybar) / L
-        u_free = exprel_mean_inverse(r, rc)
+        # a search grid is 1-d: skip the wrapper's reshaping
+        u_free = _mean_inverse_flat(r, rc) if r.ndim == 1 else exprel_mean_inverse(r, rc)
         p_free = 1.0 - u_free / L
         # p_free is never -0.0, so this is np.clip without its per-call overhead
         p_use = np.minimum(np.maximum(p_free, p_bounds[0]), p_bounds[1])
@@ -873,7 +897,9 @@ def iol_hessian(times, t0, t1, k, tf, p):
     """Hessian of :func:`iol_loglik` with respect to ``(k, tf, p)``."""
     times = np.asarray(times, dtype=np.float64)
     x = tf - times
-    _, _, h = power_law_terms(times.size, np.log(x).sum(), (1.0 / x).sum(), (x ** -2.0).sum(),
+    # np.add.reduce is .sum() and np.reciprocal is 1.0 / x, without the wrappers' overhead
+    _, _, h = power_law_terms(times.size, np.add.reduce(np.log(x)),
+                              np.add.reduce(np.reciprocal(x)), np.add.reduce(x ** -2.0),
                               t1 - t0, tf - t1, k, p)
     return h
 

@@ -195,9 +195,12 @@ def to_float_time(times, origin=None) -> np.ndarray:
     origin : time or float, optional
         The zero of the returned scale. Defaults to the Unix epoch for datetimes and 0 for floats.
     """
-    values = times.to_numpy() if isinstance(times, (pd.Series, pd.Index)) else times
-    if isinstance(times, pd.Series) and isinstance(times.dtype, pd.DatetimeTZDtype):
-        values = pd.DatetimeIndex(times)
+    values = times
+    if isinstance(times, (pd.Series, pd.Index)):
+        # a tz-aware column stays datetime64 inside an index; its to_numpy() would build one
+        # Timestamp object per row
+        values = (pd.DatetimeIndex(times) if isinstance(times.dtype, pd.DatetimeTZDtype)
+                  else times.to_numpy())
     if _is_datetime_like(values):
         ref = "1970-01-01" if origin is None else origin
         return np.asarray(to_days(values, ref), dtype=np.float64)

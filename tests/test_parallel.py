@@ -1,11 +1,12 @@
 """map_tasks gives the serial result on every executor; seeds depend only on the task index."""
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import numpy as np
 import pytest
 
-from varpy.parallel import map_tasks, spawn_seeds
+from varpy.parallel import frozen_heap, map_tasks, spawn_seeds
 
 
 def _draw(seed, n=5):
@@ -146,3 +147,53 @@ def test_batch_results_travel_as_one_object():
         return
     header, frames = serialize(batch)
     assert not header.get("is-collection") and len(frames) == 1
+
+
+# ---------------------------------------------------------------- the frozen heap of map_tasks
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_frozen_heap_freezes_meanwhile_and_restores():
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with frozen_heap():                       # nested: still frozen, not frozen twice
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+        # objects created meanwhile are still collected
+        _Cycle()
+        assert gc.collect() >= 1
+    assert gc.get_freeze_count() == 0
+
+
+def test_frozen_heap_leaves_a_programs_own_freeze_and_a_disabled_gc_alone():
+    gc.freeze()
+    try:
+        own = gc.get_freeze_count()
+        with frozen_heap():
+            assert gc.get_freeze_count() == own
+        assert gc.get_freeze_count() == own
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with frozen_heap():
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
+def _freeze_count(_):
+    return gc.get_freeze_count()
+
+
+def test_map_tasks_runs_frozen_and_unfreezes_even_on_error():
+    assert all(n > 0 for n in map_tasks(_freeze_count, range(3), progress=False))
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ZeroDivisionError):
+        map_tasks(lambda x: 1 / x, [1, 0], progress=False)
+    assert gc.get_freeze_count() == 0

@@ -18,13 +18,16 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import os
+import threading
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["map_tasks", "spawn_seeds", "progress_default", "SCATTER_BYTES"]
+__all__ = ["map_tasks", "spawn_seeds", "progress_default", "frozen_heap", "SCATTER_BYTES"]
 
 #: Above this pickled size (bytes) the task function is scattered to every Dask worker once;
 #: below it, sending it with each batch costs less than the scatter's round trip (~10 ms).
@@ -84,35 +87,73 @@ def map_tasks(func: Callable[[Any], Any], items: Iterable, *, executor=None,
     show = progress_default() if progress is None else progress
     bar = tqdm(total=len(items), desc=desc, disable=not show, leave=False)
     try:
-        if executor is None:
-            out = []
-            for i, item in enumerate(items):
-                out.append(_call(func, item, i))
-                bar.update()
-            return out
-        if not hasattr(executor, "submit"):
-            raise TypeError(f"executor {executor!r} has no submit(); give a "
-                            "dask.distributed.Client or a concurrent.futures executor")
-        if not items:
-            return []
-        is_dask = hasattr(executor, "gather")
-        n_batches = min(len(items), chunks_per_worker * _n_threads(executor, is_dask))
-        if n_batches < 1:
-            n_batches = len(items)
-        # interleaved, so expensive late steps (longer windows) spread over all batches
-        batches = [list(range(j, len(items), n_batches)) for j in range(n_batches)]
-        tasks = [_Batch([(i, items[i]) for i in idx]) for idx in batches]
-        if is_dask:
-            results = _run_dask(executor, func, tasks, bar)
-        else:
-            results = _run_futures(executor, func, tasks, bar)
-        out: list = [None] * len(items)
-        for idx, res in zip(batches, results):
-            for i, r in zip(idx, res.values):
-                out[i] = r
-        return out
+        with frozen_heap():
+            return _map(func, items, executor, bar, chunks_per_worker)
     finally:
         bar.close()
+
+
+def _map(func, items: list, executor, bar, chunks_per_worker: int) -> list:
+    if executor is None:
+        out = []
+        for i, item in enumerate(items):
+            out.append(_call(func, item, i))
+            bar.update()
+        return out
+    if not hasattr(executor, "submit"):
+        raise TypeError(f"executor {executor!r} has no submit(); give a "
+                        "dask.distributed.Client or a concurrent.futures executor")
+    if not items:
+        return []
+    is_dask = hasattr(executor, "gather")
+    n_batches = min(len(items), chunks_per_worker * _n_threads(executor, is_dask))
+    if n_batches < 1:
+        n_batches = len(items)
+    # interleaved, so expensive late steps (longer windows) spread over all batches
+    batches = [list(range(j, len(items), n_batches)) for j in range(n_batches)]
+    tasks = [_Batch([(i, items[i]) for i in idx]) for idx in batches]
+    if is_dask:
+        results = _run_dask(executor, func, tasks, bar)
+    else:
+        results = _run_futures(executor, func, tasks, bar)
+    out: list = [None] * len(items)
+    for idx, res in zip(batches, results):
+        for i, r in zip(idx, res.values):
+            out[i] = r
+    return out
+
+
+_frozen_lock = threading.Lock()
+_frozen_depth = 0
+_froze = False
+
+
+@contextlib.contextmanager
+def frozen_heap():
+    """Keep the objects that exist now out of Python's cyclic garbage collector meanwhile.
+
+    Thousands of short tasks allocate enough objects to trigger full collections, and each
+    full collection traverses the whole heap: with pandas, scipy and Dask loaded, ~100 ms,
+    as long as a hundred fits, spent again and again on objects the tasks never touch. Objects
+    created meanwhile are still collected. Nests and may be entered by several threads; does
+    nothing when the garbage collector is off, or when the program froze objects itself
+    (``gc.freeze``), whose freeze is left as it is.
+    """
+    global _frozen_depth, _froze
+    with _frozen_lock:
+        if _frozen_depth == 0:
+            _froze = gc.isenabled() and gc.get_freeze_count() == 0
+            if _froze:
+                gc.freeze()
+        _frozen_depth += 1
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen_depth -= 1
+            if _frozen_depth == 0 and _froze:
+                gc.unfreeze()
+                _froze = False
 
 
 def _call(func, item, index):
@@ -145,7 +186,8 @@ class _Batch:
 
 
 def _call_batch(func, batch: _Batch) -> _Batch:
-    return _Batch([_call(func, item, i) for i, item in batch.values])
+    with frozen_heap():         # on a worker, whose heap holds Dask's own objects
+        return _Batch([_call(func, item, i) for i, item in batch.values])
 
 
 def _n_threads(executor, is_dask: bool) -> int:

@@ -78,10 +78,15 @@ Examples
 >>> fit = single_analysis(cat, "iol", t_min="01-01-2020", t_max="31-03-2020", warn=False)
 >>> fit.n_events, fit.mode
 (264, 'forecast')
->>> res = multiple_analysis(cat, "iol", t_min="01-01-2020", t_max="31-03-2020", t_step=10,
-...                         progress=False)
+>>> import warnings
+>>> with warnings.catch_warnings(record=True) as caught:
+...     warnings.simplefilter("always")
+...     res = multiple_analysis(cat, "iol", t_min="01-01-2020", t_max="31-03-2020",
+...                             t_step=10, progress=False)
 >>> len(res.table), int(res.table["skipped"].isna().sum())
 (8, 8)
+>>> print(caught[0].message)      # one FitWarning sums up the flagged steps
+7 of 8 steps are flagged (see table['warnings']); first, step 0: p = 20 is at its upper bound 20: ...
 """
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
     summation gives the exact value as long as the total is below ``exact_sum`` = 2**53
     (every partial sum is then below it too), which is what lets numba vectorize them
     ('reassoc'). The other fast-math flags stay off: without 'contract' the multiply and the
-    add round separately, as numpy's do, so the bins are numpy's bit for bit. ``ok`` is False
+    add round separately, as numpy's do, so the bins are numpy's bit for bit, and with 'nsz'
+    the compiled loop lost the NaN and -inf it must report (numba 0.68, LLVM 20). ``ok`` is False
     when a block's sum of squares reaches ``exact_sum`` (bins far above ``kc``), when a value
     other than NaN is infinite (or overflows ``m * scale``), or when the int64 totals could
     overflow: the caller then uses its numpy path, which refuses infinities by position.
@@ -64,11 +65,11 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
     nan_total = 0
     for start in range(0, size, block):
         part = m[start:start + block]
+        # the common case first: no NaN or infinity, which the plain sum of x tells
         n = 0.0
         s1 = 0.0
         s2 = 0.0
-        below = 0.0
-        finite = 0.0      # sum of the non-NaN x: finite only if each of them is
+        plain = 0.0
         for i in range(part.shape[0]):
             x = (part[i] / scale if divide else part[i] * scale) + half
             j = np.floor(x) - kcf
@@ -77,16 +78,36 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
             n += 1.0 if inside else 0.0
             s1 += jj
             s2 += jj * jj
-            # NaN is neither inside nor below: counted by difference, which keeps the loop
-            # free of the x != x test that stops numba from vectorizing it
-            below += 1.0 if j < 0.0 else 0.0
-            finite += x if j == j else 0.0
-        if not (s2 < exact_sum and finite - finite == 0.0 and s2_total < 2 ** 62):
+            plain += x
+        nan = 0
+        if not np.isfinite(plain):
+            # NaN or an infinity in this block: again, counting what falls below kc, so that
+            # NaN (neither inside nor below) are counted by difference; the x != x test
+            # would stop numba from vectorizing the loop
+            n = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            below = 0.0
+            finite = 0.0      # sum of the non-NaN x: finite only if each of them is
+            for i in range(part.shape[0]):
+                x = (part[i] / scale if divide else part[i] * scale) + half
+                j = np.floor(x) - kcf
+                inside = j >= 0.0
+                jj = j if inside else 0.0
+                n += 1.0 if inside else 0.0
+                s1 += jj
+                s2 += jj * jj
+                below += 1.0 if j < 0.0 else 0.0
+                finite += x if j == j else 0.0
+            if not np.isfinite(finite):
+                return False, 0, 0, 0, 0
+            nan = part.shape[0] - np.int64(n) - np.int64(below)
+        if not (s2 < exact_sum and s2_total < 2 ** 62):
             return False, 0, 0, 0, 0
         n_total += np.int64(n)
         s1_total += np.int64(s1)
         s2_total += np.int64(s2)
-        nan_total += part.shape[0] - np.int64(n) - np.int64(below)
+        nan_total += nan
     return True, n_total, s1_total, s2_total, nan_total
 
 
@@ -101,4 +122,4 @@ def excess_moments_kernel():
     import numba
 
     logger.debug("compiling the numba b-value kernel (cached on disk after the first time)")
-    return numba.njit(cache=True, nogil=True, fastmath={"reassoc", "nsz"})(_excess_moments)
+    return numba.njit(cache=True, nogil=True, fastmath={"reassoc"})(_excess_moments)

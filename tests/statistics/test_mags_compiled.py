@@ -88,3 +88,26 @@ def test_bins_too_far_above_mc_for_exact_float_sums_use_the_numpy_path():
     kc = mags.bin_index(50.0, 1e-4).item()
     got = mags._compiled_excess_moments(m, 1e-4, kc)
     assert got is not None and got == (*straightforward(m, 1e-4, kc), 0)
+
+
+@pytest.mark.parametrize("scale, divide", [(10.0, False), (0.3, True)])
+@pytest.mark.parametrize("where", [0, 3, 511, 512, 999])
+def test_kernel_reports_every_non_finite_value_in_any_block(scale, divide, where):
+    # small blocks, so the value falls at the start, inside or at the end of a block
+    kernel = _accel.excess_moments_kernel()
+    m = mags.simulate_gr(1000, 1.0, 1.0, 0.1, seed=2)
+    half, kcf = 0.5 + mags.BIN_TOLERANCE, 10.0
+    clean = kernel(m, scale, divide, half, kcf, 512, _accel.EXACT_FLOAT_SUM)
+    assert clean[0] and clean[4] == 0
+    for bad in (np.inf, -np.inf, 1e308):
+        broken = m.copy()
+        broken[where] = bad
+        assert not kernel(broken, scale, divide, half, kcf, 512, _accel.EXACT_FLOAT_SUM)[0]
+    with_nan = m.copy()
+    with_nan[[where, (where + 7) % 1000]] = np.nan
+    ok, n, s1, s2, n_nan = kernel(with_nan, scale, divide, half, kcf, 512,
+                                  _accel.EXACT_FLOAT_SUM)
+    assert ok and n_nan == 2
+    # the numpy path (1000 values are below _COMPILED_MIN_SIZE) as the reference
+    dm = 0.3 if divide else 0.1
+    assert (n, s1, s2) == mags._excess_moments(with_nan, dm, 10, nan_policy="omit")[:3]

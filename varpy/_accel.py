@@ -42,7 +42,7 @@ def numba_enabled() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
+def _excess_moments(m, scale, divide, half, kcf, block, exact_sum, count_nan):
     """Count, sum and sum of squares of ``j = bin - kc`` over the values in bins ``>= kc``,
     and the number of NaN: ``(ok, n, s1, s2, n_nan)``, exact integers when ``ok``.
 
@@ -53,9 +53,16 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
     (every partial sum is then below it too), which is what lets numba vectorize them
     ('reassoc'). The other fast-math flags stay off: without 'contract' the multiply and the
     add round separately, as numpy's do, so the bins are numpy's bit for bit, and with 'nsz'
-    the compiled loop lost the NaN and -inf it must report (numba 0.68, LLVM 20). ``ok`` is False
-    when a block's sum of squares reaches ``exact_sum`` (bins far above ``kc``), when a value
-    other than NaN is infinite (or overflows ``m * scale``), or when the int64 totals could
+    the compiled loop lost NaN and -inf it must report (numba 0.68). Skipped terms add -0.0,
+    not 0.0: ``a + -0.0 == a`` for every float, so the selects become masked adds and the
+    loop vectorizes without ignoring the sign of zero.
+
+    ``count_nan=False`` is the fast pass: it only checks that every value is finite (their
+    plain sum is) and gives up at the first block that is not; ``count_nan=True`` also counts
+    what falls below ``kc``, so that NaN, neither inside nor below, are counted by difference
+    (the ``x != x`` test would stop the loop from vectorizing). ``ok`` is False when a value
+    is infinite (or NaN in the fast pass, or overflows ``m * scale``), when a block's sum of
+    squares reaches ``exact_sum`` (bins far above ``kc``), or when the int64 totals could
     overflow: the caller then uses its numpy path, which refuses infinities by position.
     """
     size = m.shape[0]
@@ -65,49 +72,39 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
     nan_total = 0
     for start in range(0, size, block):
         part = m[start:start + block]
-        # the common case first: no NaN or infinity, which the plain sum of x tells
         n = 0.0
         s1 = 0.0
         s2 = 0.0
-        plain = 0.0
-        for i in range(part.shape[0]):
-            x = (part[i] / scale if divide else part[i] * scale) + half
-            j = np.floor(x) - kcf
-            inside = j >= 0.0
-            jj = j if inside else 0.0
-            n += 1.0 if inside else 0.0
-            s1 += jj
-            s2 += jj * jj
-            plain += x
-        nan = 0
-        if not np.isfinite(plain):
-            # NaN or an infinity in this block: again, counting what falls below kc, so that
-            # NaN (neither inside nor below) are counted by difference; the x != x test
-            # would stop numba from vectorizing the loop
-            n = 0.0
-            s1 = 0.0
-            s2 = 0.0
-            below = 0.0
-            finite = 0.0      # sum of the non-NaN x: finite only if each of them is
+        below = 0.0
+        finite = 0.0
+        if count_nan:
             for i in range(part.shape[0]):
                 x = (part[i] / scale if divide else part[i] * scale) + half
                 j = np.floor(x) - kcf
                 inside = j >= 0.0
-                jj = j if inside else 0.0
-                n += 1.0 if inside else 0.0
+                jj = j if inside else -0.0
+                n += 1.0 if inside else -0.0
                 s1 += jj
                 s2 += jj * jj
-                below += 1.0 if j < 0.0 else 0.0
-                finite += x if j == j else 0.0
-            if not np.isfinite(finite):
-                return False, 0, 0, 0, 0
-            nan = part.shape[0] - np.int64(n) - np.int64(below)
-        if not (s2 < exact_sum and s2_total < 2 ** 62):
+                below += 1.0 if j < 0.0 else -0.0
+                finite += x if j == j else -0.0     # finite unless an infinity
+        else:
+            for i in range(part.shape[0]):
+                x = (part[i] / scale if divide else part[i] * scale) + half
+                j = np.floor(x) - kcf
+                inside = j >= 0.0
+                jj = j if inside else -0.0
+                n += 1.0 if inside else -0.0
+                s1 += jj
+                s2 += jj * jj
+                finite += x                          # finite unless a NaN or an infinity
+            below = part.shape[0] - n
+        if not (np.isfinite(finite) and s2 < exact_sum and s2_total < 2 ** 62):
             return False, 0, 0, 0, 0
         n_total += np.int64(n)
         s1_total += np.int64(s1)
         s2_total += np.int64(s2)
-        nan_total += nan
+        nan_total += part.shape[0] - np.int64(n) - np.int64(below)
     return True, n_total, s1_total, s2_total, nan_total
 
 
@@ -115,7 +112,8 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum):
 def excess_moments_kernel():
     """The compiled :func:`_excess_moments`, or None without numba (or with VARPY_NUMBA=0).
 
-    Call it as ``kernel(m, scale, divide, half, kcf, EXCESS_BLOCK, EXACT_FLOAT_SUM)``.
+    Call it as ``kernel(m, scale, divide, half, kcf, EXCESS_BLOCK, EXACT_FLOAT_SUM,
+    count_nan)``.
     """
     if not numba_enabled():
         return None

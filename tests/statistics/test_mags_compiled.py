@@ -97,16 +97,18 @@ def test_kernel_reports_every_non_finite_value_in_any_block(scale, divide, where
     kernel = _accel.excess_moments_kernel()
     m = mags.simulate_gr(1000, 1.0, 1.0, 0.1, seed=2)
     half, kcf = 0.5 + mags.BIN_TOLERANCE, 10.0
-    clean = kernel(m, scale, divide, half, kcf, 512, _accel.EXACT_FLOAT_SUM)
-    assert clean[0] and clean[4] == 0
-    for bad in (np.inf, -np.inf, 1e308):
-        broken = m.copy()
-        broken[where] = bad
-        assert not kernel(broken, scale, divide, half, kcf, 512, _accel.EXACT_FLOAT_SUM)[0]
+    args = (scale, divide, half, kcf, 512, _accel.EXACT_FLOAT_SUM)
+    for count_nan in (False, True):
+        clean = kernel(m, *args, count_nan)
+        assert clean[0] and clean[4] == 0
+        for bad in (np.inf, -np.inf, 1e308):
+            broken = m.copy()
+            broken[where] = bad
+            assert not kernel(broken, *args, count_nan)[0]
     with_nan = m.copy()
     with_nan[[where, (where + 7) % 1000]] = np.nan
-    ok, n, s1, s2, n_nan = kernel(with_nan, scale, divide, half, kcf, 512,
-                                  _accel.EXACT_FLOAT_SUM)
+    assert not kernel(with_nan, *args, False)[0]       # the fast pass gives up on NaN
+    ok, n, s1, s2, n_nan = kernel(with_nan, *args, True)
     assert ok and n_nan == 2
     # the numpy path (1000 values are below _COMPILED_MIN_SIZE) as the reference
     dm = 0.3 if divide else 0.1

@@ -517,8 +517,10 @@ def _compiled_excess_moments(m: np.ndarray, dm: float, kc: int, *,
         return None
     inv = _integer_inverse(dm)
     scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
-    ok, n, s1, s2, n_nan = kernel(m, scale, divide, 0.5 + BIN_TOLERANCE, float(kc), int(block),
-                                  _accel.EXACT_FLOAT_SUM)
+    args = (m, scale, divide, 0.5 + BIN_TOLERANCE, float(kc), int(block), _accel.EXACT_FLOAT_SUM)
+    ok, n, s1, s2, n_nan = kernel(*args, False)
+    if not ok:      # a NaN (or an infinity, or huge bins): the pass that counts NaN decides
+        ok, n, s1, s2, n_nan = kernel(*args, True)
     return _Moments(int(n), int(s1), int(s2), int(n_nan)) if ok else None
 
 

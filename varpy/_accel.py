@@ -120,4 +120,11 @@ def excess_moments_kernel():
     import numba
 
     logger.debug("compiling the numba b-value kernel (cached on disk after the first time)")
-    return numba.njit(cache=True, nogil=True, fastmath={"reassoc"})(_excess_moments)
+    options = {"nogil": True, "fastmath": {"reassoc"}}
+    try:
+        return numba.njit(cache=True, **options)(_excess_moments)
+    except RuntimeError as exc:
+        # numba found no writable cache folder (read-only install and home): compile in
+        # memory, once per process
+        logger.info("numba cannot cache the b-value kernel (%s); compiling it in memory", exc)
+        return numba.njit(cache=False, **options)(_excess_moments)

@@ -113,3 +113,24 @@ def test_kernel_reports_every_non_finite_value_in_any_block(scale, divide, where
     # the numpy path (1000 values are below _COMPILED_MIN_SIZE) as the reference
     dm = 0.3 if divide else 0.1
     assert (n, s1, s2) == mags._excess_moments(with_nan, dm, 10, nan_policy="omit")[:3]
+
+
+def test_kernel_compiles_in_memory_without_a_writable_cache(monkeypatch, caplog):
+    import numba
+
+    real_njit = numba.njit
+
+    def njit(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function '_excess_moments': no locator available")
+        return real_njit(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    _accel.excess_moments_kernel.cache_clear()
+    with caplog.at_level("INFO", logger="varpy._accel"):
+        kernel = _accel.excess_moments_kernel()
+    assert "compiling it in memory" in caplog.text
+    m = mags.simulate_gr(1000, 1.0, 1.0, 0.1, seed=3)
+    got = kernel(m, 10.0, False, 0.5 + mags.BIN_TOLERANCE, 10.0, 512, _accel.EXACT_FLOAT_SUM,
+                 False)
+    assert got[0] and tuple(got[1:4]) == mags._excess_moments(m, 0.1, 10)[:3]

@@ -77,27 +77,20 @@ def _excess_moments(m, scale, divide, half, kcf, block, exact_sum, count_nan):
         s2 = 0.0
         below = 0.0
         finite = 0.0
-        if count_nan:
-            for i in range(part.shape[0]):
-                x = (part[i] / scale if divide else part[i] * scale) + half
-                j = np.floor(x) - kcf
-                inside = j >= 0.0
-                jj = j if inside else -0.0
-                n += 1.0 if inside else -0.0
-                s1 += jj
-                s2 += jj * jj
+        for i in range(part.shape[0]):
+            x = (part[i] / scale if divide else part[i] * scale) + half
+            j = np.floor(x) - kcf
+            inside = j >= 0.0
+            jj = j if inside else -0.0
+            n += 1.0 if inside else -0.0
+            s1 += jj
+            s2 += jj * jj
+            if count_nan:           # loop-invariant: compiled as two loops
                 below += 1.0 if j < 0.0 else -0.0
                 finite += x if j == j else -0.0     # finite unless an infinity
-        else:
-            for i in range(part.shape[0]):
-                x = (part[i] / scale if divide else part[i] * scale) + half
-                j = np.floor(x) - kcf
-                inside = j >= 0.0
-                jj = j if inside else -0.0
-                n += 1.0 if inside else -0.0
-                s1 += jj
-                s2 += jj * jj
+            else:
                 finite += x                          # finite unless a NaN or an infinity
+        if not count_nan:
             below = part.shape[0] - n
         if not (np.isfinite(finite) and s2 < exact_sum and s2_total < 2 ** 62):
             return False, 0, 0, 0, 0

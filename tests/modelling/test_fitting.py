@@ -19,6 +19,7 @@ creep          16    335     profile-likelihood tf 15/16; median z of every para
 Mean/sd of the z-scores (estimate - truth) / se over the 200 fits lie in -0.10..0.08 and
 0.90..1.05; the largest |score x se| at a reported optimum is 2e-12.
 """
+import datetime
 import math
 
 import numpy as np
@@ -409,3 +410,18 @@ def test_gradient_vanishes_at_the_mle_property(name, scale, shape, seed):
     g = model.gradient(t, 0.0, 100.0, res.params)
     se = np.array([res.stderr[k] for k in model.param_names])
     assert np.max(np.abs(g * se)) < 1e-6
+
+
+def test_origin_and_estimates_json_helpers_round_trip():
+    # shared by FitResult and ContinuousFitResult
+    assert ft.origin_to_json(None) is None
+    assert ft.origin_to_json("2011-09-01T00:00:00+00:00") == "2011-09-01T00:00:00+00:00"
+    assert ft.origin_to_json(12.5) == 12.5
+    assert ft.origin_to_json(float("inf")) == "inf"
+    assert ft.origin_to_json(datetime.datetime(2011, 9, 1, tzinfo=datetime.timezone.utc)) == \
+        "2011-09-01 00:00:00+00:00"
+    d = {"params": {"k": 1.5, "p": None}, "stderr": {"k": "inf", "p": 0.1},
+         "cov": [[1.0, None], [None, "-inf"]]}
+    got = ft.estimates_from_json(d)
+    assert got["params"]["k"] == 1.5 and math.isnan(got["params"]["p"])
+    assert got["stderr"]["k"] == math.inf and got["cov"][1][1] == -math.inf

@@ -41,7 +41,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from varpy.exceptions import DataFormatError, DataWarning, FitError, FitWarning
-from varpy.modelling.fitting import _dec, _enc
+from varpy.modelling.fitting import _dec, _enc, estimates_from_json, origin_to_json
 from varpy.statistics import likelihoods as lk
 
 __all__ = ["ContinuousFitResult", "inverse_rate_fit", "creep_strain_fit", "binned_rate",
@@ -130,17 +130,12 @@ class ContinuousFitResult:
 
     def to_dict(self) -> dict:
         out = {f.name: _enc(getattr(self, f.name)) for f in fields(self) if f.name != "origin"}
-        o = self.origin
-        out["origin"] = o if o is None or isinstance(o, (str, int)) else (
-            _enc(o) if isinstance(o, float) else str(o))
+        out["origin"] = origin_to_json(self.origin)
         return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "ContinuousFitResult":
-        kw = dict(d)
-        kw["params"] = {k: _dec(v) for k, v in d["params"].items()}
-        kw["stderr"] = {k: _dec(v) for k, v in d["stderr"].items()}
-        kw["cov"] = [[_dec(v) for v in row] for row in d["cov"]]
+        kw = {**d, **estimates_from_json(d)}
         kw["tf"] = None if d.get("tf") is None and "tf" not in d["params"] else _dec(d.get("tf"))
         kw["tf_ci"] = None if d.get("tf_ci") is None else tuple(_dec(v) for v in d["tf_ci"])
         kw["window"] = tuple(_dec(v) for v in d["window"])

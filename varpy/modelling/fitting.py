@@ -915,6 +915,21 @@ def profile_interval(profile: Callable, s_hat: float, ll_hat: float, level: floa
 # FitResult
 # --------------------------------------------------------------------------------------------
 
+def origin_to_json(origin):
+    """A result's ``origin`` for JSON: None, an ISO string, an int, or float seconds (non-finite
+    encoded as :func:`varpy._json.jsonable` does); anything else as its string."""
+    if origin is None or isinstance(origin, (str, int)):
+        return origin
+    return _enc(origin) if isinstance(origin, float) else str(origin)
+
+
+def estimates_from_json(d: dict) -> dict:
+    """The decoded ``params``, ``stderr`` and ``cov`` of a result's :meth:`to_dict` output."""
+    return {"params": {k: _dec(v) for k, v in d["params"].items()},
+            "stderr": {k: _dec(v) for k, v in d["stderr"].items()},
+            "cov": [[_dec(v) for v in row] for row in d["cov"]]}
+
+
 @dataclass
 class FitResult:
     """Result of fitting a rate model by maximum likelihood.
@@ -1154,25 +1169,15 @@ class FitResult:
 
     def to_dict(self) -> dict:
         """JSON-able dict (NaN as None, infinities as ``"inf"``/``"-inf"``)."""
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "origin":
-                out[f.name] = v if v is None or isinstance(v, (str, int, float)) else str(v)
-                if isinstance(v, float):
-                    out[f.name] = _enc(v)
-                continue
-            out[f.name] = _enc(v)
+        out = {f.name: _enc(getattr(self, f.name)) for f in fields(self) if f.name != "origin"}
+        out["origin"] = origin_to_json(self.origin)
         json.dumps(out)          # fail here, not in the caller's writer
         return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "FitResult":
         """Inverse of :meth:`to_dict`."""
-        kw = dict(d)
-        kw["params"] = {k: _dec(v) for k, v in d["params"].items()}
-        kw["stderr"] = {k: _dec(v) for k, v in d["stderr"].items()}
-        kw["cov"] = [[_dec(v) for v in row] for row in d["cov"]]
+        kw = {**d, **estimates_from_json(d)}
         for key in ("loglik", "aic", "bic", "ci_level"):
             kw[key] = _dec(d[key])
         kw["window"] = tuple(_dec(v) for v in d["window"])

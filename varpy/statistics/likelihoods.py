@@ -928,22 +928,22 @@ def mol_loglik(times, t0, t1, k, c, p):
     return times.size * np.log(k) - p * S - k * J
 
 
-def mol_gradient(times, t0, t1, k, c, p):
-    """Gradient of :func:`mol_loglik` with respect to ``(k, c, p)``."""
+def _mol_terms(times, t0, t1, k, c, p):
+    """:func:`power_law_terms` of the modified Omori law: (loglik, gradient, Hessian)."""
     times = np.asarray(times, dtype=np.float64)
     x = times + c
-    _, g, _ = power_law_terms(times.size, np.log(x).sum(), (1.0 / x).sum(), (x ** -2.0).sum(),
-                              t1 - t0, t0 + c, k, p)
-    return g
+    return power_law_terms(times.size, np.log(x).sum(), (1.0 / x).sum(), (x ** -2.0).sum(),
+                           t1 - t0, t0 + c, k, p)
+
+
+def mol_gradient(times, t0, t1, k, c, p):
+    """Gradient of :func:`mol_loglik` with respect to ``(k, c, p)``."""
+    return _mol_terms(times, t0, t1, k, c, p)[1]
 
 
 def mol_hessian(times, t0, t1, k, c, p):
     """Hessian of :func:`mol_loglik` with respect to ``(k, c, p)``."""
-    times = np.asarray(times, dtype=np.float64)
-    x = times + c
-    _, _, h = power_law_terms(times.size, np.log(x).sum(), (1.0 / x).sum(), (x ** -2.0).sum(),
-                              t1 - t0, t0 + c, k, p)
-    return h
+    return _mol_terms(times, t0, t1, k, c, p)[2]
 
 
 # --------------------------------------------------------------------------------------------

@@ -341,12 +341,12 @@ def test_if_exists_policies(volcano_dir):
     text = text.replace("project: {type: volcanic, id: V, root: out}\n", "", 1)
     path = write_spec(volcano_dir, text)
     first = run_spec(path, workdir=volcano_dir)
-    assert first.datatypes == {"ecvd": 1365}
+    assert first.datatypes == {"ecvd": 2380}
     with pytest.raises(ProjectExistsError, match="if_exists"):
         run_spec(path, workdir=volcano_dir)
     reuse = write_spec(volcano_dir, text.replace("if_exists: error", "if_exists: reuse"),
                        "reuse.yaml")
-    assert run_spec(reuse, workdir=volcano_dir).datatypes == {"ecvd": 1365}
+    assert run_spec(reuse, workdir=volcano_dir).datatypes == {"ecvd": 2380}
 
 
 def test_runtime_error_names_the_spec_key(volcano_dir):

@@ -620,6 +620,8 @@ class ForecastScores:
 
 
 def _num(value, digits: int = 4) -> str:
+    if isinstance(value, str):                   # "inf"/"-inf" of a headline read from JSON
+        value = json_float(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if isinstance(value, float) and math.isinf(value):

@@ -58,6 +58,8 @@ from varpy.modelling.creep import Creep
 from varpy.modelling.rate_laws import (ConstantRate, ExponentialRate, Hyperbolic, InverseOmori,
                                        ModifiedOmori)
 from varpy.modelling.registry import available_models, get_model, unregister_model
+# varpy.spec reads _ALIASES from here
+from varpy.modelling.registry import _ALIASES, _REGISTRY  # noqa: F401
 
 
 __all__ = [

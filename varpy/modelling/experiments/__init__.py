@@ -81,8 +81,8 @@ Modules
 :mod:`~varpy.modelling.experiments.prospective`     :class:`ProspectiveForecast`
 ==================================================  ==========================================
 
-Each imports only modules above it in this table. This package re-exports every public name, so ``from varpy.modelling.experiments
-import X`` works as before, and results stored with
+Each imports only modules above it in this table. This package re-exports every public
+name, so ``from varpy.modelling.experiments import X`` works as before, and results stored with
 ``result_type="varpy.modelling.experiments:ExperimentResult"`` still load. The package may
 import :mod:`varpy.modelling.base`, :mod:`~varpy.modelling.registry` and
 :mod:`~varpy.modelling.results` (never :mod:`varpy.modelling.scoring`, which imports it), and

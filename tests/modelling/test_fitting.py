@@ -426,3 +426,51 @@ def test_origin_and_estimates_json_helpers_round_trip():
     got = ft.estimates_from_json(d)
     assert got["params"]["k"] == 1.5 and math.isnan(got["params"]["p"])
     assert got["stderr"]["k"] == math.inf and got["cov"][1][1] == -math.inf
+
+
+def test_singularity_rule_simulate_then_recover():
+    """Inverse Omori sequences (k = 70, p = 0.8, tf = 100 days) over 30 seeds, forecast 5, 2
+    and 1 days (5 %, 2 %, 1 % of the window) before tf.
+
+    Measured: all 90 fits have an interior optimum and a bounded interval, none is flagged by
+    the singularity rule, and their 95 % intervals cover tf in 29, 29 and 27 of 30 catalogues.
+    The rule it replaced ("tf within 1 % of the window after the last event") flagged 1, 3
+    and 15 of these good forecasts. The same catalogues cut 20 days before tf, ending on a
+    burst of 25 events with the window closing on its last event, put the interval of tf on
+    the boundary: all 30 flagged.
+    """
+    from tests.modelling.test_experiments import simulate_iol
+
+    model = get_model("iol")
+    n_interior = 0
+    for seed in range(30):
+        t = simulate_iol(70.0, 100.0, 0.8, 99.9, seed)
+        for lead in (5.0, 2.0, 1.0):
+            t1 = 100.0 - lead
+            fit = model.fit(t[t < t1], 0.0, t1, warn=False)
+            lo, hi = fit.tf_ci
+            singular = [w for w in fit.warnings if "singularity" in w]
+            if lo > t1 and math.isfinite(hi) and fit.tf > lo:
+                n_interior += 1
+                assert not singular, (seed, lead, singular)
+            else:
+                assert singular, (seed, lead, fit.tf_ci)
+        base = t[t < 79.8]
+        burst = 79.8 + 0.2 * (1.0 - np.geomspace(1.0, 1e-4, 25))
+        x = np.sort(np.r_[base, burst])
+        fit = model.fit(x, 0.0, x[-1] + 1e-6, warn=False)
+        assert fit.tf_ci[0] <= fit.window[1]
+        assert any("singularity" in w for w in fit.warnings), seed
+    assert n_interior >= 85
+
+
+@pytest.mark.parametrize("origin,expect", [
+    ("2004-01-01T00:00:00+00:00", "tf = 2004-03-20 23:45 UTC: "),      # volcanic: UTC dates
+    (3000.0, "tf = 3079.99 s (51.33 min) since the experiment start")])  # lab: experiment time
+def test_flags_speak_in_the_data_own_time(origin, expect):
+    rng = np.random.default_rng(0)
+    t = np.sort(np.r_[rng.uniform(0, 79.0, 40), 79.99 - np.geomspace(1e-4, 0.5, 40)])
+    fit = get_model("iol").fit(t, 0.0, t[-1] + 1e-5, origin=origin, warn=False)
+    (msg,) = [w for w in fit.warnings if "singularity" in w]
+    assert expect in msg
+    assert f"{fit.tf:.6g}" not in msg.split("(")[0]     # not only the per-window float axis

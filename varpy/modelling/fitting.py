@@ -58,7 +58,7 @@ import warnings
 
 import numpy as np
 
-from varpy.exceptions import FitWarning
+from varpy.exceptions import FitWarning, UnknownFormatError
 from varpy.modelling.events import (  # noqa: F401  (re-exported: users import them from here)
     OFFSET_RANGE, P_RANGE, EventWindow, Optimum, Parameter)
 from varpy.modelling.optimize import (  # noqa: F401
@@ -251,6 +251,43 @@ def describe_time(x: float, origin) -> str:
         return f"{x:.6g} days after {origin} (beyond the calendar)"
 
 
+def _rising_to_boundary(t1: float, tf: float, loglik: float, profile_tf,
+                        tf_bound: str | None) -> bool:
+    if tf_bound == "lower" or not tf > t1:
+        return True
+    if profile_tf:
+        pt = np.asarray(profile_tf["tf"], dtype=np.float64)
+        pl = np.asarray(profile_tf["loglik"], dtype=np.float64)
+        near = (pt > t1) & (pt < tf) & np.isfinite(pl)
+        if near.any():
+            first = int(np.argmin(np.where(near, pt, np.inf)))
+            return bool(pl[first] >= loglik - 1e-9 * max(1.0, abs(loglik)))
+    return False
+
+
+def supremum_at_boundary(fit: FitResult) -> bool:
+    """True when the profile likelihood of the estimated ``tf`` keeps rising towards the end
+    of the data (its supremum at ``tf -> t1``): the fit did not estimate a failure time.
+
+    Judged from the stored result (lower bound of tf, stored profile points), as
+    :func:`singularity_message` judges it at fit time.
+    """
+    if fit.tf is None or "tf" in fit.fixed:
+        return False
+    from varpy.modelling.registry import get_model   # filled by varpy.modelling.models
+
+    t0, t1 = (float(v) for v in fit.window)
+    bound = None
+    try:
+        specs = get_model(fit.model).parameters(t0, t1)
+    except UnknownFormatError:
+        specs = []
+    for spec in specs:
+        if spec.name == "tf":
+            bound = spec.at_bound(float(fit.tf))
+    return _rising_to_boundary(t1, float(fit.tf), float(fit.loglik), fit.profile_tf, bound)
+
+
 def singularity_message(window: EventWindow, tf: float, loglik: float, tf_ci, profile_tf,
                         tf_bound: str | None, se_tf: float, level: float, origin) -> str | None:
     """The likelihood-grounded singularity flag of an estimated ``tf``, or None.
@@ -264,14 +301,7 @@ def singularity_message(window: EventWindow, tf: float, loglik: float, tf_ci, pr
     use the Wald interval ``tf - z se``.
     """
     t1 = float(window.t1)
-    rising = tf_bound == "lower" or not tf > t1
-    if not rising and profile_tf:
-        pt = np.asarray(profile_tf["tf"], dtype=np.float64)
-        pl = np.asarray(profile_tf["loglik"], dtype=np.float64)
-        near = (pt > t1) & (pt < tf) & np.isfinite(pl)
-        if near.any():
-            first = int(np.argmin(np.where(near, pt, np.inf)))
-            rising = bool(pl[first] >= loglik - 1e-9 * max(1.0, abs(loglik)))
+    rising = _rising_to_boundary(t1, tf, loglik, profile_tf, tf_bound)
     reaches = False
     if tf_ci is not None:
         reaches = tf_ci[0] <= t1

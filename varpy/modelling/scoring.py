@@ -94,6 +94,7 @@ from varpy._json import json_float
 from varpy._json import jsonable as _enc
 from varpy.exceptions import DataFormatError, FitError
 from varpy.modelling.results import FitResult
+from varpy.modelling.fitting import supremum_at_boundary
 
 __all__ = [
     "DENSITY_METHODS",
@@ -409,9 +410,10 @@ def _not_a_forecast(step, tf_true: float) -> tuple[str, str] | None:
     if where == "upper":
         return ("degenerate fit", f"tf = {fit.tf:.6g} at the upper bound of its search range: "
                                   "the data show no acceleration")
-    if where == "lower":
-        return ("degenerate fit", f"tf = {fit.tf:.6g} at the lower bound of its search range: "
-                                  "a singularity at the end of the data")
+    if where == "lower" or supremum_at_boundary(fit):
+        return ("degenerate fit", f"tf = {fit.tf:.6g}: the profile likelihood of tf keeps "
+                                  "rising towards the end of the data (a singularity at the "
+                                  "last events): no failure time was estimated")
     return None
 
 

@@ -1,8 +1,8 @@
 """Analysis commands: ``mc``, ``fit``, ``experiment`` and ``plot``.
 
-They run one analysis of a project and print or return its record; the records are the
-spec runner's (:func:`varpy.spec.steps._single_record`, :func:`~varpy.spec.steps._multiple_record`)
-so ``varpy fit`` and ``varpy run`` report a fit the same way.
+They run one analysis of a project and print or return its record; the records are the spec
+runner's (``_single_record`` and ``_multiple_record`` of :mod:`varpy.spec.steps`), so
+``varpy fit`` and ``varpy run`` report a fit the same way.
 
 May import: :mod:`varpy.cli.output`, :mod:`varpy.cli.arguments`, :mod:`varpy.exceptions`, and
 lazily :mod:`varpy.preparation.windows`, :mod:`varpy.modelling.experiments`,

@@ -80,6 +80,13 @@ from varpy.spec.result import RunResult
 from varpy.spec.run import run_spec, run_specs
 from varpy.spec.schema import EXPERIMENT_TYPES, SPEC_VERSION, Spec, known_figures
 
+# Bound again here so that the API reference, which documents the names of this package, shows
+# their descriptions (the values live in varpy.spec.schema).
+#: Version of the spec format this package reads (key ``varpy`` of a spec).
+SPEC_VERSION = SPEC_VERSION
+#: Experiment types: the two analyses and VarPy's four names for them.
+EXPERIMENT_TYPES = EXPERIMENT_TYPES
+
 # The helpers of the modules, importable from here as they were from the single module
 # varpy/spec.py (the command line and the tests use some of them).
 from varpy.spec.check import MISSING, _Checker, _inside, _Missing, _type_name  # noqa: F401

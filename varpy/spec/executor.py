@@ -1,7 +1,7 @@
-"""Where a spec runs: :class:`open_executor` (serial, a local Dask cluster or a scheduler).
+"""Where a spec runs: :class:`~varpy.spec.open_executor` (serial, local Dask or a scheduler).
 
 May import: :mod:`varpy.spec.schema`, :mod:`varpy.exceptions`, and lazily
-:mod:`dask.distributed` (optional dependency; :class:`ExecutorError` when it is missing).
+:mod:`dask.distributed` (optional; :class:`~varpy.spec.ExecutorError` when it is missing).
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Validating a spec: :func:`parse_spec` (text), :func:`check_spec` and :func:`load_spec` (files).
+"""Validating a spec: ``parse_spec`` (text), ``check_spec`` and ``load_spec`` (files).
 
-:func:`parse_spec` reads the YAML (:mod:`varpy.spec.reading`), checks every section
+:func:`~varpy.spec.parse_spec` reads the YAML (:mod:`varpy.spec.reading`), checks every section
 (:mod:`varpy.spec.sections`) and what ties them together (the datatypes experiments use are
 imported, the figures have results to draw), and returns the normalised
-:class:`~varpy.spec.schema.Spec` or every problem, sorted by line.
+:class:`~varpy.spec.Spec` or every problem, sorted by line.
 
 May import: :mod:`varpy.spec.reading`, :mod:`varpy.spec.check`, :mod:`varpy.spec.sections`,
 :mod:`varpy.spec.schema`, :mod:`varpy.exceptions`, and lazily :mod:`varpy.management.store`.

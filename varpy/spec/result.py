@@ -1,4 +1,4 @@
-"""What a run did: :class:`RunResult` (numbers, statuses and every file written).
+"""What a run did: :class:`~varpy.spec.RunResult` (numbers, statuses and every file written).
 
 May import: lazily :mod:`varpy.management.models` (``to_builtin`` for JSON). Nothing else of
 varpy.

@@ -1,11 +1,11 @@
-"""Running specs: :func:`run_spec` (one workflow) and :func:`run_specs` (a batch).
+"""Running specs: :func:`~varpy.spec.run_spec` (one) and :func:`~varpy.spec.run_specs` (a batch).
 
-:func:`run_spec` validates (:mod:`varpy.spec.load`), then runs the steps
+:func:`~varpy.spec.run_spec` validates (:mod:`varpy.spec.load`), then runs the steps
 (:mod:`varpy.spec.steps`) and writes the outputs (:mod:`varpy.spec.outputs`), recording the
-warnings and the time into a :class:`~varpy.spec.result.RunResult`.
+warnings and the time into a :class:`~varpy.spec.RunResult`.
 
-May import: every other module of :mod:`varpy.spec` but the package itself, and lazily
-:mod:`varpy.parallel`.
+May import: every other module of :mod:`varpy.spec` but the package itself,
+:mod:`varpy.exceptions`, and lazily :mod:`varpy.parallel`.
 """
 from __future__ import annotations
 

@@ -1,13 +1,13 @@
-"""The spec schema: format version, section keys, accepted names, defaults and :class:`Spec`.
+"""The spec schema: format version, section keys, accepted names, defaults and ``Spec``.
 
-Holds the constants that say what a spec may contain (:data:`SPEC_VERSION`,
-:data:`EXPERIMENT_TYPES`, project types, catalogues, ``if_exists`` policies, executor types and
-the keys of each section), the registries the spec refers to (model names with their aliases,
-completeness and b-value methods, :data:`FIGURES` and :func:`known_figures`) and the validated,
-normalised :class:`Spec`.
+Holds the constants that say what a spec may contain (:data:`~varpy.spec.SPEC_VERSION`,
+:data:`~varpy.spec.EXPERIMENT_TYPES`, project types, catalogues, ``if_exists`` policies,
+executor types and the keys of each section), the registries the spec refers to (model names
+with their aliases, completeness and b-value methods, ``FIGURES`` and
+:func:`~varpy.spec.known_figures`) and the validated, normalised :class:`~varpy.spec.Spec`.
 
 May import: :mod:`varpy.exceptions`, and lazily :mod:`varpy.modelling.models`,
-:mod:`varpy.statistics.mags` and the plotting modules named in :data:`FIGURES` (by name,
+:mod:`varpy.statistics.mags` and the plotting modules named in ``FIGURES`` (by name,
 through :mod:`importlib`).
 """
 from __future__ import annotations

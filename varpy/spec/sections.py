@@ -2,7 +2,7 @@
 
 Each ``_check_*`` function takes the :class:`~varpy.spec.check._Checker` of the spec, checks one
 section (or one experiment) and returns it normalised, with every default filled in.
-:func:`varpy.spec.load.parse_spec` calls them in order and adds the checks across sections.
+:func:`varpy.spec.parse_spec` calls them in order and adds the checks across sections.
 
 May import: :mod:`varpy.spec.check`, :mod:`varpy.spec.schema`, :mod:`varpy.exceptions`, and
 lazily :mod:`varpy.management.importers` and :mod:`varpy.management.store`.

@@ -2,7 +2,7 @@
 
 Each step works on the project a spec names and raises its errors with a note naming the spec
 key it was running (:func:`_located`). :func:`_single_record` and :func:`_multiple_record`
-turn analysis results into the JSON-able records of :class:`~varpy.spec.result.RunResult` (the
+turn analysis results into the JSON-able records of :class:`~varpy.spec.RunResult` (the
 command line uses them too).
 
 May import: :mod:`varpy.spec.reading`, :mod:`varpy.spec.schema`, :mod:`varpy.exceptions`, and

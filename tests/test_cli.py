@@ -85,11 +85,17 @@ def test_fit_ok_flagged_and_failed(capsys, project):
     assert code == 0 and doc["status"] == "ok"
     k = doc["fit"]["params"]["k"]
     assert k == pytest.approx(doc["fit"]["n_events"] / 244.0)    # MLE of a constant rate: N/T
-    # IOL on the sample precursor sits on the tf bound: flagged, exit 3, result still given
+    # IOL on the sample precursor 13 days before the eruption: an interior optimum with a
+    # bounded interval, not flagged however close to the data
     code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
                               "--end", "2004-03-15", "--mc", "maxc", "--no-store")
+    assert code == 0 and not doc["flagged"] and doc["failure_time"].startswith("2004-03")
+    # four weeks into the unrest the interval of tf reaches the end of the data: flagged,
+    # exit 3, result still given
+    code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
+                              "--end", "2003-08-12", "--mc", "maxc", "--no-store")
     assert code == cli.EXIT_FIT and doc["flagged"] and doc["fit"]["warnings"]
-    assert doc["failure_time"].startswith("2004-03")
+    assert any("2003-08-12 00:00 UTC" in w for w in doc["fit"]["warnings"])
     # too few events: the fit fails, exit 3, a message and no traceback
     code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
                               "--end", "2003-07-16")
@@ -107,7 +113,7 @@ def test_experiment_single_and_multiple(capsys, project):
                               "8", "--tf", "2004-03-28", "--mc", "maxc", "--write")
     assert code == 0
     rec = doc["results"][0]
-    assert rec["steps"] == 32 and rec["fitted"] > 0 and rec["scores"]["n"] > 0
+    assert rec["steps"] == 32 and rec["fitted"] > 0 and rec["scores"]["forecasts"] > 0
     assert all((project / f).is_file() for f in rec["files"])
     assert any("flagged" in w for w in doc["warnings"])
     # --strict turns flagged steps into exit code 3

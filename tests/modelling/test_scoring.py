@@ -344,3 +344,28 @@ def test_true_distribution_gives_uniform_pit(mu, sigma, t1):
     pits = np.asarray(pits)
     assert abs(pits.mean() - 0.5) < 4 * math.sqrt(1 / 12 / pits.size)
     assert stats.kstest(pits, "uniform").pvalue > 1e-3
+
+
+def test_density_is_positive_wherever_the_distribution_puts_probability():
+    """A bimodal profile (a second bump below the maximum): the signed root's running maximum
+    is flat after the bump, which used to give the truth zero density (-inf log score) there
+    although the distribution rose across it. Now the density is positive over the whole
+    profiled range, integrates to the CDF, and is zero only beyond it ("never")."""
+    s = np.linspace(-4.0, 6.0, 101)
+    ll = -0.5 * ((s - 3.0) / 0.5) ** 2                       # main mode at s = 3
+    ll = np.maximum(ll, -2.0 - 0.5 * ((s - 1.0) / 0.2) ** 2)  # a bump at s = 1
+    fit = made_fit(T1 + math.exp(3.0), ci=(T1 + math.exp(2.0), T1 + math.exp(4.0)),
+                   profile={"tf": (T1 + np.exp(s)).tolist(), "loglik": ll.tolist()})
+    inside = T1 + np.exp(np.linspace(-3.99, 5.99, 400))
+    logd = scoring.forecast_log_density(fit, inside)
+    assert np.isfinite(logd).all()
+    grid = np.linspace(-4.0, 6.0, 40001)
+    dens = np.exp(scoring.forecast_log_density(fit, T1 + np.exp(grid))) * np.exp(grid)
+    total = float(np.sum(0.5 * (dens[1:] + dens[:-1]) * np.diff(grid)))
+    cdf = scoring.forecast_cdf(fit, T1 + np.exp(np.array([-4.0, 6.0])))
+    assert total == pytest.approx(cdf[1] - cdf[0], abs=1e-4)
+    assert np.all(np.diff(scoring.forecast_cdf(fit, inside)) > 0)
+    beyond = scoring.forecast_log_density(fit, T1 + math.exp(7.0))
+    assert beyond == -math.inf
+    sc = scoring.score_forecasts(experiment([fit], T1 + math.exp(7.0)))
+    assert "after the profiled range" in sc.table["note"].iloc[0]

@@ -51,9 +51,12 @@ Forecast distributions (``method=``)
     of the profile log-likelihood of tf, made monotone and interpolated linearly in
     ``s = log(t - t1)`` between the profile points stored with the fit (``t1`` = ``t_forc``).
     Its density is ``f(t) = phi(r(t)) r'(s) / (t - t1)`` with ``r'(s)`` the slope of the
-    interpolating segment. Beyond the profiled range the distribution is flat (its remaining
-    mass sits at "never"), so the density there is 0. Its central intervals are the
-    profile-likelihood intervals ``FitResult.tf_ci``. Needs a non-legacy fit.
+    interpolating segment (:meth:`FitResult.failure_time_logpdf`): the envelope keeps only
+    strictly increasing knots, so the density is positive over the whole profiled range, and
+    only beyond it, where the remaining probability sits at "never", is it 0. Its central
+    intervals are the profile-likelihood intervals ``FitResult.tf_ci``. The CDF and density
+    are the fit's own methods, so scores follow whichever distribution the fit provides.
+    Needs a non-legacy fit.
 ``"wald"``
     Normal with mean ``tf_hat`` and the standard error of tf (inverse observed information);
     interval ``tf_hat +- z se``.
@@ -123,20 +126,8 @@ def _check(fit: FitResult, method: str) -> None:
 
 
 def _signed_root(fit: FitResult):
-    """Knots ``(s, r)`` of the monotone signed-root curve (as in prob_failure_before)."""
-    if not fit.profile_tf:
-        return None
-    t1 = float(fit.window[1])
-    tf = np.asarray(fit.profile_tf["tf"], dtype=np.float64)
-    ll = np.asarray(fit.profile_tf["loglik"], dtype=np.float64)
-    ok = np.isfinite(ll) & (tf > t1)
-    if np.count_nonzero(ok) < 2:
-        return None
-    s = np.log(tf[ok] - t1)
-    r = np.sign(tf[ok] - fit.tf) * np.sqrt(2.0 * np.maximum(fit.loglik - ll[ok], 0.0))
-    order = np.argsort(s, kind="stable")
-    s, r = s[order], np.maximum.accumulate(r[order])
-    return s, r
+    """Knots ``(s, r)`` of the fit's own profile distribution (FitResult.failure_time_knots)."""
+    return fit.failure_time_knots()
 
 
 def _se_tf(fit: FitResult) -> float:
@@ -155,13 +146,8 @@ def forecast_cdf(fit: FitResult, t, method: str = "profile"):
     t1 = float(fit.window[1])
     out = np.full(t_arr.shape, math.nan)
     after = t_arr > t1
-    if method == "profile":
-        curve = _signed_root(fit)
-        if curve is not None:
-            s, r = curve
-            with np.errstate(invalid="ignore", divide="ignore"):
-                val = np.interp(np.log(np.where(after, t_arr - t1, 1.0)), s, r)
-            out = np.where(after, stats.norm.cdf(val), 0.0)
+    if method == "profile":                      # the fit's own distribution
+        out = np.asarray(fit.prob_failure_before(t_arr, "profile"), dtype=np.float64)
     elif method == "wald":
         se = _se_tf(fit)
         if math.isfinite(se):
@@ -189,20 +175,8 @@ def forecast_log_density(fit: FitResult, t, method: str = "profile"):
     after = t_arr > t1
     dist = np.where(after, t_arr - t1, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "profile":
-            curve = _signed_root(fit)
-            if curve is not None:
-                s, r = curve
-                x = np.log(dist)
-                val = np.interp(x, s, r)
-                # slope of the segment holding x (0 outside the knots: no density there)
-                j = np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2)
-                ds = s[j + 1] - s[j]
-                slope = np.where(ds > 0, (r[j + 1] - r[j]) / np.where(ds > 0, ds, 1.0), 0.0)
-                inside = (x >= s[0]) & (x <= s[-1])
-                slope = np.where(inside, slope, 0.0)
-                logd = stats.norm.logpdf(val) + np.log(slope) - np.log(dist)
-                out = np.where(after, logd, -np.inf)
+        if method == "profile":                  # the fit's own density
+            out = np.asarray(fit.failure_time_logpdf(t_arr, "profile"), dtype=np.float64)
         elif method == "wald":
             se = _se_tf(fit)
             if math.isfinite(se):
@@ -370,7 +344,7 @@ def _density_note(fit: FitResult, x: float, method: str) -> str:
                         "where the forecast puts its remaining probability at 'never'")
             if sx < s[0]:
                 return "zero density: the true time is before the profiled range of tf"
-            return "zero density: the profile of tf is flat (not monotone) at the true time"
+            return "zero density at the true time"
     return "zero density at the true time"
 
 

@@ -368,4 +368,4 @@ def test_density_is_positive_wherever_the_distribution_puts_probability():
     beyond = scoring.forecast_log_density(fit, T1 + math.exp(7.0))
     assert beyond == -math.inf
     sc = scoring.score_forecasts(experiment([fit], T1 + math.exp(7.0)))
-    assert "after the profiled range" in sc.table["note"].iloc[0]
+    assert "after the profiled range" in sc.table["note"].iloc[0] and "never" in sc.table["note"].iloc[0]

@@ -340,8 +340,10 @@ def _density_note(fit: FitResult, x: float, method: str) -> str:
             s, _ = curve
             sx = math.log(x - t1)
             if sx > s[-1]:
-                return ("zero density: the true time is after the profiled range of tf, "
-                        "where the forecast puts its remaining probability at 'never'")
+                return ("zero density: the true time is beyond the last point where the "
+                        "profile likelihood of tf still falls (after the profiled range, or "
+                        "where the likelihood rises again towards 'never'): the forecast puts "
+                        "its remaining probability at 'never'")
             if sx < s[0]:
                 return "zero density: the true time is before the profiled range of tf"
             return "zero density at the true time"

@@ -429,7 +429,7 @@ def _models(fits: list[_Fit], figs: list[dict], calendar: bool) -> _Section:
                          _num(r.loglik, 7), _num(r.aic, 7), _num(r.aic - best_aic, 3),
                          _num(r.bic, 7), _num(r.bic - best_bic, 3), lr,
                          _params_text(r, calendar),
-                         "; ".join(_plain_flag(w) for w in r.warnings) or "none"])
+                         " ".join(_plain_flag(w) for w in r.warnings) or "none"])
         sec.table(["model", "k", "log L", "AIC", "ΔAIC", "BIC", "ΔBIC", "LR vs simplest",
                    "parameters (± standard error)", "flags"], rows, id=f"models-{key}",
                   mark=[0])

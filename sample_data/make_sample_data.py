@@ -217,7 +217,10 @@ sequence. Gutenberg-Richter b = {b}, magnitudes binned {dm}, half the events of 
 | eruption | onset (UTC) | unrest from | k (per day) | p | unrest events (all M) |
 |---|---|---|---|---|---|
 {eruption_rows}
-The main job (`varpy run sample_data/volcano.yaml`) forecasts eruption 3 from 2003-07-15.
+The main job (`varpy run sample_data/volcano.yaml`) forecasts eruption 3 from 2003-07-15;
+`volcano_hard.yaml` is the harder case: the same forecast from the events of M >= 2.2 only (60
+instead of 169 events in the eight months before the eruption), where most forecasts are
+flagged or unbounded, and reported so.
 
 ### Laboratory (`lab.yaml`)
 

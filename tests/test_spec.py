@@ -56,7 +56,7 @@ def only(problems: list[SpecError]) -> SpecError:
 # ------------------------------------------------------------------------------------------------
 # the sample specs
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["volcano.yaml", "lab.yaml"])
+@pytest.mark.parametrize("name", ["volcano.yaml", "volcano_hard.yaml", "lab.yaml"])
 def test_sample_specs_are_valid_and_normalised(name, tmp_path):
     spec = load_spec(SAMPLE / name, workdir=tmp_path)
     d = spec.data

@@ -302,6 +302,7 @@ def test_unbounded_interval_is_reported_not_covered():
     assert "never" in tab["note"].iloc[1]
     h = sc.headline()
     assert (h["bounded"], h["unbounded"], h["missing"]) == (1, 1, 0)
+    assert sc.aggregate()["n_unbounded"] == 1 and sc.aggregate()["n_with_ci"] == 1
     assert (h["coverage"], h["coverage_n"]) == (1.0, 1)
     assert h["mean_interval_score_n"] == 1 and math.isfinite(h["mean_interval_score"])
     assert h["mean_crps_n"] == 1 and h["n_infinite_crps"] == 1

@@ -508,7 +508,8 @@ class ForecastScores:
     def aggregate(self) -> dict:
         """Summary numbers over the scored steps: :meth:`headline` plus error statistics.
 
-        Adds ``n`` (scored steps), ``n_with_ci`` (= ``bounded``), ``bias`` (mean error),
+        Adds ``n`` (scored steps), ``n_with_ci`` (= ``bounded``), ``n_unbounded``
+        (= ``unbounded``: never counted as covering), ``bias`` (mean error),
         ``mean_abs_error``, ``rmse``, ``median_abs_rel_error``, ``median_log_score``,
         ``median_interval_score`` (over bounded intervals), ``median_width``.
         """
@@ -523,7 +524,7 @@ class ForecastScores:
             return float(fn(x)) if len(x) else math.nan
 
         out.update({
-            "n": int(len(t)), "n_with_ci": out["bounded"],
+            "n": int(len(t)), "n_with_ci": out["bounded"], "n_unbounded": out["unbounded"],
             "bias": stat(np.mean, err), "mean_abs_error": stat(np.mean, np.abs(err)),
             "rmse": math.sqrt(stat(np.mean, err ** 2)) if len(err) else math.nan,
             "median_abs_rel_error": stat(np.median, np.abs(

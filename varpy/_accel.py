@@ -26,7 +26,9 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["numba_enabled", "excess_moments_kernel", "EXCESS_BLOCK", "EXACT_FLOAT_SUM"]
+__all__ = ["numba_enabled", "excess_moments_kernel", "next_at_least_kernel",
+           "next_at_least_bins_kernel", "EXCESS_BLOCK",
+           "EXACT_FLOAT_SUM"]
 
 #: Values per block of :func:`excess_moments_kernel`, whose float sums within a block are exact
 #: while they stay below :data:`EXACT_FLOAT_SUM`.
@@ -121,3 +123,86 @@ def excess_moments_kernel():
         # memory, once per process
         logger.info("numba cannot cache the b-value kernel (%s); compiling it in memory", exc)
         return numba.njit(cache=False, **options)(_excess_moments)
+
+
+def _next_at_least(v, d):
+    """For each ``i``, the smallest ``j > i`` with ``v[j] >= v[i] + d`` (``d > 0``), or -1.
+
+    One backward sweep with a stack of the indices that can still be an answer: their values
+    increase strictly from the top (nearest) to the bottom, so each query is a binary search
+    and each index is pushed and popped once: O(n log n) at worst, about one pass in practice.
+    """
+    n = v.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    top = 0                                 # number of indices on the stack
+    for i in range(n - 1, -1, -1):
+        thr = v[i] + d
+        # stack[top-1] is the nearest; values increase towards stack[0]
+        if top == 0 or v[stack[0]] < thr:
+            out[i] = -1
+        else:
+            lo = 0
+            hi = top - 1                    # v[stack[lo]] >= thr always holds
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if v[stack[mid]] >= thr:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out[i] = stack[lo]
+        vi = v[i]
+        while top > 0 and v[stack[top - 1]] <= vi:
+            top -= 1
+        stack[top] = i
+        top += 1
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def next_at_least_kernel():
+    """The compiled :func:`_next_at_least` (``kernel(v, d)``), or None without numba."""
+    if not numba_enabled():
+        return None
+    import numba
+
+    try:
+        return numba.njit(cache=True, nogil=True)(_next_at_least)
+    except RuntimeError as exc:
+        logger.info("numba cannot cache the next-larger kernel (%s); compiling it in memory",
+                    exc)
+        return numba.njit(cache=False, nogil=True)(_next_at_least)
+
+
+def _next_at_least_bins(k, kd, kmin, kmax):
+    """:func:`_next_at_least` for integer bins ``k`` in ``[kmin, kmax]`` and an integer step
+    ``kd >= 1``: one backward sweep keeping, for every level ``L``, the nearest later index
+    with a bin ``>= L`` (an event of bin ``k`` is that index for the levels ``kmin..k``)."""
+    n = k.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    levels = kmax - kmin + 1
+    last = np.full(levels + 1, -1, dtype=np.int64)   # last[levels]: above every bin, never set
+    for i in range(n - 1, -1, -1):
+        j = k[i] - kmin
+        q = j + kd
+        if q > levels:
+            q = levels
+        out[i] = last[q]
+        for L in range(j + 1):
+            last[L] = i
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def next_at_least_bins_kernel():
+    """The compiled :func:`_next_at_least_bins` (``kernel(k, kd, kmin, kmax)``), or None."""
+    if not numba_enabled():
+        return None
+    import numba
+
+    try:
+        return numba.njit(cache=True, nogil=True)(_next_at_least_bins)
+    except RuntimeError as exc:
+        logger.info("numba cannot cache the next-larger kernel (%s); compiling it in memory",
+                    exc)
+        return numba.njit(cache=False, nogil=True)(_next_at_least_bins)

@@ -46,7 +46,7 @@ __all__ = ["next_larger", "more_positive_pairs", "estimate_b_more_positive",
            "batch_means_sd", "sigma_b_more_positive", "BATCHES"]
 
 #: Batches of :func:`batch_means_sd` for the more-positive standard errors.
-BATCHES = 30
+BATCHES = 10
 
 #: Catalogues this long or longer use the compiled kernel when numba is installed.
 _COMPILED_MIN_SIZE = 1 << 12

@@ -19,8 +19,13 @@ Weichert (1980)
     The standard error is the Fisher information :math:`N \\mathrm{Var}_w(m)` with weights
     :math:`T_k e^{-\\beta m_k}` (Weichert's eq. 8), the rate of events at or above the lowest
     completeness bin :math:`\\hat\\lambda = N \\sum_k e^{-\\beta m_k} / \\sum_k T_k
-    e^{-\\beta m_k}` with :math:`\\sigma_\\lambda = \\hat\\lambda / \\sqrt N`. With one period
-    it is the Tinti-Mulargia estimate exactly.
+    e^{-\\beta m_k}`. Weichert's :math:`\\sigma_\\lambda = \\hat\\lambda / \\sqrt N` leaves out
+    the uncertainty of :math:`\\beta`, which enters once the completeness changes; the joint
+    Fisher information gives
+    :math:`\\sigma_\\lambda^2 = \\hat\\lambda^2/N\\,(1 + (\\bar m_w - \\bar m)^2 /
+    \\mathrm{Var}_w(m))`, with :math:`\\bar m_w` the exposure-weighted and :math:`\\bar m`
+    the plain mean bin of the fitted law, which is what is reported (equal to Weichert's with
+    one period). With one period b is the Tinti-Mulargia estimate exactly.
 
 Kijko & Smit (2012)
     Each period's events above its own completeness are exponential with the same
@@ -29,7 +34,8 @@ Kijko & Smit (2012)
     :math:`m_i - (M_{c,j(i)} - \\Delta/2)`; ``method='tinti_mulargia'`` applies the exact
     discrete estimator to the same excesses. :math:`\\sigma_\\beta = \\hat\\beta/\\sqrt N`
     (eq. 8; Tinti-Mulargia's Fisher information for that method), and the rate at the lowest
-    completeness is :math:`N / \\sum_j D_j 10^{-b(M_{c,j} - M_{c,min})}` (eq. 10).
+    completeness is :math:`N / \\sum_j D_j 10^{-b(M_{c,j} - M_{c,min})}` (eq. 10), its
+    standard error the Poisson part and that of b by the delta method.
 
 References
 ----------
@@ -245,12 +251,22 @@ def estimate_b_weichert(magnitudes, times, periods, dm: float, *, end: float | N
     sigma_beta = 1.0 / math.sqrt(n * var_w)
     # rate above the lowest bin: N * sum_k e^{-beta x_k} / sum_k T_k e^{-beta x_k}
     if kmax is None:
-        z = 1.0 / (1.0 - math.exp(-beta * dm))
+        q = math.exp(-beta * dm)
+        z = 1.0 / (1.0 - q)
+        xbar_z = dm * q / (1.0 - q)
     else:
-        z = float(np.exp(-beta * (np.arange(kmin, kmax + 1) - kmin) * dm).sum())
+        xz = (np.arange(kmin, kmax + 1) - kmin) * dm
+        ez = np.exp(-beta * xz)
+        z = float(ez.sum())
+        xbar_z = float(np.dot(ez, xz)) / z
     rate = n * z / s0
+    # joint Fisher information of (rate, beta): Var(rate) = rate^2/N (1 + (xw - xz)^2/Var_w)
+    # with xw the exposure-weighted and xz the unweighted mean level; Weichert's rate/sqrt(N)
+    # is the one-period case xw = xz
+    inflation = 1.0 + (s1 / s0 - xbar_z) ** 2 / var_w
     counts = tuple(int(c) for c in np.bincount(p[used], minlength=starts.size))
-    return PeriodsEstimate(beta / LN10, sigma_beta / LN10, n, rate, rate / math.sqrt(n),
+    return PeriodsEstimate(beta / LN10, sigma_beta / LN10, n, rate,
+                           rate * math.sqrt(inflation / n),
                            bin_centre(kmin, dm),
                            tuple((float(s), float(c)) for s, c in zip(starts, mcs)),
                            float(end), counts)
@@ -290,8 +306,13 @@ def estimate_b_kijko_smit(magnitudes, times, periods, dm: float, *, end: float |
     else:
         sigma = b / math.sqrt(n)
     mc_min = float(np.min(mc_levels))
-    rate = n / float(np.dot(durations, np.power(10.0, -b * (mc_levels - mc_min))))
+    x = mc_levels - mc_min
+    wd = durations * np.power(10.0, -b * x)
+    rate = n / float(wd.sum())
+    # delta method: d ln(rate)/d b = ln 10 * (exposure-weighted mean of x)
+    xd = float(np.dot(wd, x)) / float(wd.sum())
+    rate_sigma = rate * math.sqrt(1.0 / n + (LN10 * xd * sigma) ** 2)
     counts = tuple(int(c) for c in np.bincount(p[used], minlength=starts.size))
-    return PeriodsEstimate(b, sigma, n, rate, rate / math.sqrt(n), mc_min,
+    return PeriodsEstimate(b, sigma, n, rate, rate_sigma, mc_min,
                            tuple((float(s), float(c)) for s, c in zip(starts, mcs)),
                            float(end), counts)

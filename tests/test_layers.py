@@ -90,11 +90,8 @@ PACKAGE_INITS: dict[str, int] = {
 }
 
 #: Cycles tolerated for now, as frozensets of module names (each must still be present, so the
-#: set cannot go stale silently). Remove once modelling split lands: the integrator empties it
-#: at merge.
-KNOWN_CYCLES_REMOVE_AT_MERGE: set[frozenset[str]] = {
-    frozenset({"varpy.modelling.fitting", "varpy.modelling.models"}),
-}
+#: set cannot go stale silently). Empty since the modelling split: keep it empty.
+KNOWN_CYCLES_REMOVE_AT_MERGE: set[frozenset[str]] = set()
 
 
 # ------------------------------------------------------------------------------------------------

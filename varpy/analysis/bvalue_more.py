@@ -30,7 +30,7 @@ from typing import ClassVar
 from scipy import special, stats
 
 from varpy.analysis._catalogue import catalogue_arrays, fmt, iso, time_value
-from varpy.analysis.magnitudes import BValueResult
+from varpy.analysis.magnitude_results import BValueResult
 from varpy.exceptions import DataFormatError, FitError, UnknownFormatError
 from varpy.statistics import bvalue_periods as _periods
 from varpy.statistics import bvalue_positive as _positive

@@ -12,7 +12,7 @@ Reference magnitudes of binned catalogues are bin **centres** by default
 :math:`N(\\ge M_c)\\,10^{-b(m_{ref} - M_c)}` exactly for a discrete GR law, and SeismoStats uses
 the same reading. ``convention='edge'`` reads ``m_ref`` as a continuous magnitude, the complete
 events being those at or above the lower edge :math:`M_c - \\Delta/2` (the convention of
-:func:`varpy.statistics.mags.a_value` with ``convention='edge'``).
+:func:`varpy.statistics.bvalue.a_value` with ``convention='edge'``).
 
 Estimators
 ----------
@@ -65,7 +65,8 @@ import numpy as np
 from varpy.exceptions import DataFormatError, FitError
 from varpy.statistics.bvalue_positive import (BATCHES, _next_larger_bins, batch_means_sd,
                                               next_larger)
-from varpy.statistics.mags import LN10, bin_centre, bin_index, check_bin_width
+from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
+from varpy.statistics.bvalue import LN10
 
 __all__ = ["A_METHODS", "AEstimate", "a_method_name", "estimate_a", "estimate_a_positive",
            "estimate_a_more_positive", "refer_a"]

@@ -43,7 +43,8 @@ import numpy as np
 from scipy import special
 
 from varpy.exceptions import DataFormatError, FitError, FitWarning
-from varpy.statistics.mags import b_from_mean_excess, b_method_name, bin_index, check_bin_width
+from varpy.statistics.binning import bin_index, check_bin_width
+from varpy.statistics.bvalue import b_from_mean_excess, b_method_name
 
 __all__ = ["morans_i_1d", "b_series_constant_n", "BSignificance", "b_significance",
            "GAMMA_MEAN"]
@@ -218,7 +219,7 @@ def b_significance(magnitudes, mc, dm: float, n_m: int, *, times=None,
     n_m : int
         Events per sub-sample (>= ``min_num``; at least 3 sub-samples needed).
     method : str
-        b estimator (:func:`~varpy.statistics.mags.b_from_mean_excess`).
+        b estimator (:func:`~varpy.statistics.bvalue.b_from_mean_excess`).
     conservative : bool
         ``gamma = 1`` (default) or Mirwald et al.'s 0.81.
 
@@ -228,7 +229,7 @@ def b_significance(magnitudes, mc, dm: float, n_m: int, *, times=None,
 
     Examples
     --------
-    >>> from varpy.statistics.mags import simulate_gr
+    >>> from varpy.statistics.gr_simulation import simulate_gr
     >>> m = simulate_gr(3000, 1.0, 1.0, 0.1, seed=2)
     >>> res = b_significance(m, 1.0, 0.1, 100)
     >>> bool(res.p_value > 0.05), round(res.mu, 4)

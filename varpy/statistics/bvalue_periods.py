@@ -62,8 +62,9 @@ import numpy as np
 from scipy import optimize
 
 from varpy.exceptions import DataFormatError, FitError
-from varpy.statistics.mags import (LN10, b_from_mean_excess, b_method_name, bin_centre,
-                                   bin_index, check_bin_width, sigma_tinti_mulargia)
+from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
+from varpy.statistics.bvalue import (LN10, b_from_mean_excess, b_method_name,
+                                     sigma_tinti_mulargia)
 
 __all__ = ["PeriodsEstimate", "check_periods", "periods_from_table", "estimate_b_weichert",
            "estimate_b_kijko_smit"]

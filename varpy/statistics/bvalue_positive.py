@@ -1,6 +1,6 @@
 """b-more-positive (Lippiello & Petrillo 2024): the b-value from each event to the next larger one.
 
-b-positive (van der Elst 2021; :func:`varpy.statistics.mags.estimate_b_positive`) keeps the
+b-positive (van der Elst 2021; :func:`varpy.statistics.bvalue.estimate_b_positive`) keeps the
 differences between *consecutive* events that are at least :math:`\\delta` apart. b-more-positive
 pairs every event :math:`i` with the **next later event** :math:`j` whose magnitude is at least
 :math:`m_i + \\delta`, so every event (but those with no larger successor) contributes one
@@ -39,8 +39,8 @@ import numpy as np
 
 from varpy import _accel
 from varpy.exceptions import DataFormatError, FitError
-from varpy.statistics.mags import (LN10, BEstimate, b_from_mean_excess, bin_centre, bin_index,
-                                   check_bin_width)
+from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
+from varpy.statistics.bvalue import LN10, BEstimate, b_from_mean_excess
 
 __all__ = ["next_larger", "more_positive_pairs", "estimate_b_more_positive",
            "batch_means_sd", "sigma_b_more_positive", "BATCHES"]
@@ -244,7 +244,7 @@ def estimate_b_more_positive(magnitudes, dm: float, *, delta: float | None = Non
     times : array-like, optional
         Event times; the magnitudes are put in time order first (stable sort).
     method : str
-        Estimator applied to the differences (:func:`~varpy.statistics.mags.b_from_mean_excess`).
+        Estimator applied to the differences (:func:`~varpy.statistics.bvalue.b_from_mean_excess`).
 
     Returns
     -------

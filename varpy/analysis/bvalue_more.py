@@ -37,7 +37,13 @@ from varpy.statistics import bvalue_positive as _positive
 from varpy.statistics import mags
 
 __all__ = ["PeriodsBValueResult", "b_more_positive", "b_weichert", "b_kijko_smit",
-           "MORE_POSITIVE_UNCERTAINTIES"]
+           "MORE_POSITIVE_UNCERTAINTIES", "MORE_METHODS", "more_method_name", "b_value_more"]
+
+#: Methods :func:`varpy.analysis.b_value` hands to this module.
+MORE_METHODS = ("b_more_positive", "weichert", "kijko_smit")
+_MORE_ALIASES = {"more_positive": "b_more_positive", "bmorepositive": "b_more_positive",
+                 "b_more_pos": "b_more_positive", "weichert1980": "weichert",
+                 "kijko": "kijko_smit", "kijkosmit": "kijko_smit", "kijko_smit2012": "kijko_smit"}
 
 #: Uncertainties of :func:`b_more_positive`.
 MORE_POSITIVE_UNCERTAINTIES = ("batch_means", "tinti_mulargia")
@@ -251,3 +257,52 @@ def b_kijko_smit(data, periods, dm: float = 0.1, *, end=None, method: str = "uts
     :func:`b_weichert`; ``method`` is ``'utsu'``, ``'tinti_mulargia'`` or ``'aki'``)."""
     return _period_fit("kijko_smit", data, periods, dm, end, times, time_unit, conf_level,
                        a_convention, column, time_column, method=method)
+
+
+def more_method_name(method) -> str | None:
+    """The canonical name when ``method`` is one of :data:`MORE_METHODS` (aliases and dashes
+    allowed), else None."""
+    if method is None:
+        return None
+    name = str(method).lower().replace("-", "_").replace(" ", "_")
+    name = _MORE_ALIASES.get(name, name)
+    return name if name in MORE_METHODS else None
+
+
+def b_value_more(method: str, data, *, mc=None, dm: float = 0.1, uncertainty=None,
+                 conf_level: float = 0.95, delta=None, times=None, a_convention: str = "edge",
+                 periods=None, column: str = "magnitude", time_column: str = "time",
+                 **options) -> BValueResult:
+    """Dispatch of :func:`varpy.analysis.b_value` for :data:`MORE_METHODS`.
+
+    ``uncertainty`` None or ``'shi_bolt'`` (b_value's default) takes each method's own
+    (batch means for b-more-positive, the Fisher information for the others).
+    """
+    name = more_method_name(method)
+    if name is None:
+        raise UnknownFormatError("b-value method", str(method), MORE_METHODS)
+    common = {"conf_level": conf_level, "a_convention": a_convention, "column": column,
+              "time_column": time_column, "times": times}
+    if name == "b_more_positive":
+        unc = "batch_means" if uncertainty in (None, "shi_bolt") else uncertainty
+        return b_more_positive(data, mc=mc, dm=dm, delta=delta, uncertainty=unc, **common,
+                               **options)
+    if periods is None and mc is None:
+        raise DataFormatError(f"{name} needs the completeness history", key="periods",
+                              expected="periods=[(start, mc), ...] (or mc= for one period)")
+    if delta is not None:
+        raise DataFormatError(f"delta is not a parameter of {name}", key="delta",
+                              expected="delta=None")
+    if periods is None:
+        # one period: the whole catalogue at one completeness
+        m, t, calendar = catalogue_arrays(data, column=column, time_column=time_column,
+                                          times=times, need_times=True,
+                                          time_unit=options.get("time_unit", "day"))
+        start = iso(float(t.min()), calendar, options.get("time_unit", "day"))
+        periods = [(start, float(getattr(mc, "mc", mc)))]
+    elif mc is not None:
+        raise DataFormatError(f"{name}: give the completeness by periods= or mc=, not both",
+                              key="mc", expected="mc=None with periods=")
+    fit = b_weichert if name == "weichert" else b_kijko_smit
+    return fit(data, periods, dm, **common, **options)
+

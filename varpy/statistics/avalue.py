@@ -62,10 +62,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from varpy import _accel
 from varpy.exceptions import DataFormatError, FitError
 from varpy.statistics.bvalue_positive import (BATCHES, _next_larger_bins, batch_means_sd,
                                               next_larger)
-from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
+from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
+                                      check_bin_width)
 from varpy.statistics.bvalue import LN10
 
 __all__ = ["A_METHODS", "AEstimate", "a_method_name", "estimate_a", "estimate_a_positive",
@@ -73,6 +75,8 @@ __all__ = ["A_METHODS", "AEstimate", "a_method_name", "estimate_a", "estimate_a_
 
 #: a-value estimators of :func:`estimate_a` and friends.
 A_METHODS = ("classic", "positive", "more_positive")
+#: Catalogues this long or longer use the compiled a-positive pass when numba is installed.
+_COMPILED_MIN_SIZE = 1 << 12
 _ALIASES = {"a_positive": "positive", "apositive": "positive", "a_more_positive":
             "more_positive", "amorepositive": "more_positive", "more_pos": "more_positive"}
 
@@ -284,6 +288,41 @@ def _finish(n_pairs, exposure, weighted_x, t, b, b_sigma, mc_value, dm, m_ref, s
     return AEstimate(a, sigma, int(n_pairs), rate, mc_value, m_ref_out, span, delta_value)
 
 
+def _compiled_positive(magnitudes, times, dm, b, mc, delta):
+    """a-positive's sums from one compiled pass, or None to use numpy (no numba, small or
+    continuous catalogues, times out of order, non-finite values, fewer than two events)."""
+    if dm == 0:
+        return None
+    m = np.asarray(magnitudes)
+    t = np.asarray(times)
+    if m.dtype != np.float64 or t.dtype != np.float64 or m.ndim != 1 or t.shape != m.shape \
+            or m.size < _COMPILED_MIN_SIZE:
+        return None
+    kernels = _accel.positive_kernels()
+    if kernels is None:
+        return None
+    bin_range, _, exposure_pass = kernels
+    kd = int(bin_index(float(dm if delta is None else delta), dm))
+    if kd < 1 or not np.isfinite(t[0]) or not np.isfinite(t[-1]):
+        return None
+    inv = _integer_inverse(dm)
+    scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
+    half = 0.5 + BIN_TOLERANCE
+    ok, kmin, kmax = bin_range(m, scale, divide, half)
+    if not ok:
+        return None
+    kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))
+    # weight of an interval after an event of bin k: 10^(-b (k + kd - kc) dm), as numpy does
+    levels = (np.arange(int(kmin), int(kmax) + 1) + kd - kc) * dm
+    table = np.power(10.0, -float(b) * levels)
+    ok, n_pos, exposure, wx, t_first, t_last = exposure_pass(m, t, scale, divide, half, kd,
+                                                             kc, int(kmin), table)
+    if not ok or not np.isfinite(exposure) or t_last == t_first and exposure == 0:
+        return None                         # unsorted or odd input: the numpy path decides
+    return (int(n_pos), float(exposure), float(wx) * dm, np.array([t_first, t_last]),
+            bin_centre(kc, dm), bin_centre(kd, dm))
+
+
 def estimate_a_positive(magnitudes, times, dm: float, b: float, *, mc: float | None = None,
                         delta: float | None = None, b_sigma: float | None = None,
                         m_ref: float | None = None, scaling: float | None = None,
@@ -317,6 +356,11 @@ def estimate_a_positive(magnitudes, times, dm: float, b: float, *, mc: float | N
     (2, 0.69344)
     """
     dm = check_bin_width(dm, allow_zero=True)
+    fast = _compiled_positive(magnitudes, times, dm, b, mc, delta)
+    if fast is not None:
+        n_pos, exposure, wx, t_ends, mc_value, delta_value = fast
+        return _finish(n_pos, exposure, wx, t_ends, b, b_sigma, mc_value, dm, m_ref, scaling,
+                       time_span, convention, delta_value)
     m, t = _ordered(magnitudes, times)
     if m.size < 2:
         raise FitError("a-positive needs at least two events")

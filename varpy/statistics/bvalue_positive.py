@@ -39,7 +39,8 @@ import numpy as np
 
 from varpy import _accel
 from varpy.exceptions import DataFormatError, FitError
-from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
+from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
+                                      check_bin_width)
 from varpy.statistics.bvalue import LN10, BEstimate, b_from_mean_excess
 
 __all__ = ["next_larger", "more_positive_pairs", "estimate_b_more_positive",
@@ -50,6 +51,8 @@ BATCHES = 10
 
 #: Catalogues this long or longer use the compiled kernel when numba is installed.
 _COMPILED_MIN_SIZE = 1 << 12
+#: Widest range of bins (max - min) the compiled sweep of b-more-positive takes.
+_MAX_LEVELS = 4096
 
 
 def _next_greater(v: np.ndarray) -> np.ndarray:
@@ -227,7 +230,37 @@ def sigma_b_more_positive(differences, b: float, dm: float, threshold: float, *,
     return float(dbdx * sd_mean)
 
 
+def _compiled_more_positive(m, dm, delta, times, mc):
+    """``(n, s1, s2, threshold)`` from the compiled sweep, or None to use numpy (no numba,
+    small or continuous catalogues, times out of order, non-finite magnitudes)."""
+    if dm == 0 or m.size < _COMPILED_MIN_SIZE:
+        return None
+    if times is not None:
+        t = np.asarray(times)
+        if t.shape != m.shape or not bool(np.all(t[1:] >= t[:-1])):
+            return None
+    kernels = _accel.positive_kernels()
+    if kernels is None:
+        return None
+    bin_range, sums, _ = kernels
+    kd = int(bin_index(float(dm if delta is None else delta), dm))
+    if kd < 1:
+        return None                         # the numpy path raises the error
+    inv = _integer_inverse(dm)
+    scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
+    half = 0.5 + BIN_TOLERANCE
+    ok, kmin, kmax = bin_range(m, scale, divide, half)
+    if not ok:
+        return None
+    if int(kmax) - int(kmin) > _MAX_LEVELS:
+        return None                         # a level sweep this wide costs more than numpy
+    kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))
+    n, s1, s2 = sums(m, scale, divide, half, kd, kc, int(kmin), int(kmax))
+    return int(n), int(s1), int(s2), bin_centre(kd, dm)
+
+
 def estimate_b_more_positive(magnitudes, dm: float, *, delta: float | None = None, times=None,
+                             mc: float | None = None,
                              method: str = "tinti_mulargia") -> BEstimate:
     """b-more-positive (Lippiello & Petrillo 2024).
 
@@ -243,6 +276,8 @@ def estimate_b_more_positive(magnitudes, dm: float, *, delta: float | None = Non
         when ``dm = 0``.
     times : array-like, optional
         Event times; the magnitudes are put in time order first (stable sort).
+    mc : float, optional
+        Leave out the events below ``mc`` (by bin) first.
     method : str
         Estimator applied to the differences (:func:`~varpy.statistics.bvalue.b_from_mean_excess`).
 
@@ -262,14 +297,31 @@ def estimate_b_more_positive(magnitudes, dm: float, *, delta: float | None = Non
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
     if m.size < 2:
         raise FitError("b-more-positive needs at least two events")
+    fast = _compiled_more_positive(m, dm, delta, times, mc)
+    if fast is not None:
+        n, s1, s2, threshold = fast
+        if n == 0:
+            raise FitError(f"no event is followed by one at least delta={threshold} larger")
+        mean = dm * s1 / n
+        # exact integer numerator, as in estimate_b
+        std = dm * math.sqrt((n * s2 - s1 * s1) / (n * (n - 1))) if n > 1 else math.nan
+        b = b_from_mean_excess(mean - threshold, dm, method)
+        return BEstimate(float(b), float(n), float(mean), float(std), threshold)
+    if mc is not None:
+        keep = (bin_index(m, dm) >= bin_index(float(mc), dm)) if dm > 0 else m >= float(mc)
+        m = m[keep]
+        times = None if times is None else np.asarray(times)[keep]
+        if m.size < 2:
+            raise FitError(f"fewer than two events at or above mc={mc}")
     first, second, threshold = more_positive_pairs(m, dm, delta=delta, times=times)
     n = first.size
     if n == 0:
         raise FitError(f"no event is followed by one at least delta={threshold} larger")
     if dm > 0:
-        d = (bin_index(m[second], dm) - bin_index(m[first], dm)).astype(np.float64)
-        mean = float(d.mean()) * dm
-        std = float(d.std(ddof=1)) * dm if n > 1 else math.nan
+        d = bin_index(m[second], dm) - bin_index(m[first], dm)
+        s1, s2 = int(d.sum()), int(np.dot(d, d))
+        mean = dm * s1 / n
+        std = dm * math.sqrt((n * s2 - s1 * s1) / (n * (n - 1))) if n > 1 else math.nan
     else:
         d = m[second] - m[first]
         mean = float(d.mean())

@@ -208,30 +208,6 @@ def next_at_least_bins_kernel():
         return numba.njit(cache=False, nogil=True)(_next_at_least_bins)
 
 
-def _bin_range(m, scale, divide, half):
-    """``(ok, kmin, kmax)``: the smallest and largest bin of ``m`` and
-    whether every value is finite; bins are ``floor(m * scale + half)`` (``m / scale`` when
-    ``divide``), the operations of :func:`varpy.statistics.binning.bin_index`."""
-    n = m.shape[0]
-    lo = np.inf
-    hi = -np.inf
-    finite = True
-    for i in range(n):
-        v = m[i]
-        if not np.isfinite(v):
-            finite = False
-            break
-        if v < lo:
-            lo = v
-        if v > hi:
-            hi = v
-    if not finite or n == 0:
-        return False, 0, 0
-    x = lo / scale if divide else lo * scale
-    y = hi / scale if divide else hi * scale
-    return True, np.int64(np.floor(x + half)), np.int64(np.floor(y + half))
-
-
 def _more_positive_sums(m, scale, divide, half, kd, kc, kmin, kmax):
     """b-more-positive in one backward sweep over magnitudes in time order: the number of
     pairs and the exact sums of ``d = k_j - k_i`` and ``d**2`` over the events ``i`` with bin
@@ -304,18 +280,48 @@ def _positive_exposure(m, t, scale, divide, half, kd, kc, kmin, table):
     return True, npos, expo, wx, first_t, prev_t
 
 
+def _positive_exposure_all(m, t, scale, divide, half, kd, kc, kmin, table):
+    """:func:`_positive_exposure` when every event is at or above ``kc``: no state carried
+    from one event to the next, so the loop vectorises (sums reassociated, as 'reassoc'
+    allows; the bins keep numpy's separate multiply and add). ``ok`` is False when the times
+    decrease somewhere."""
+    n = m.shape[0]
+    npos = 0
+    expo = 0.0
+    wx = 0.0
+    back = 0
+    for i in range(1, n):
+        xp = m[i - 1] / scale if divide else m[i - 1] * scale
+        xi = m[i] / scale if divide else m[i] * scale
+        kp = np.int64(np.floor(xp + half))
+        k = np.int64(np.floor(xi + half))
+        dt = t[i] - t[i - 1]
+        back += dt < 0
+        w = dt * table[kp - kmin]
+        expo += w
+        wx += w * (kp + kd - kc)
+        npos += k - kp >= kd
+    if back > 0 or n == 0:
+        return False, 0, 0.0, 0.0, 0.0, 0.0
+    return True, npos, expo, wx, t[0], t[n - 1]
+
+
 @functools.lru_cache(maxsize=None)
 def positive_kernels():
-    """Compiled ``(_bin_range, _more_positive_sums, _positive_exposure)``, or None."""
+    """Compiled ``(_more_positive_sums, _positive_exposure, _positive_exposure_all)``, or
+    None."""
     if not numba_enabled():
         return None
     import numba
 
     out = []
-    for fn in (_bin_range, _more_positive_sums, _positive_exposure):
+    for fn in (_more_positive_sums, _positive_exposure, _positive_exposure_all):
+        options = {"nogil": True}
+        if fn is _positive_exposure_all:
+            options["fastmath"] = {"reassoc"}
         try:
-            out.append(numba.njit(cache=True, nogil=True)(fn))
+            out.append(numba.njit(cache=True, **options)(fn))
         except RuntimeError as exc:
             logger.info("numba cannot cache %s (%s); compiling it in memory", fn.__name__, exc)
-            out.append(numba.njit(cache=False, nogil=True)(fn))
+            out.append(numba.njit(cache=False, **options)(fn))
     return tuple(out)

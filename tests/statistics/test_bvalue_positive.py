@@ -104,3 +104,49 @@ def test_recovery_and_coverage_under_improving_completeness():
     # reaches beyond short batches); binomial spread 1.5 points
     assert 0.90 <= coverage <= 0.985, coverage
     assert abs(np.mean(errors)) < 0.01
+
+
+def _deterministic_sample():
+    # 300 binned GR-like magnitudes and increasing times from a fixed formula (no RNG), the
+    # input of the SeismoStats 1.0.1 values below
+    i = np.arange(300)
+    u = ((i * 0.6180339887498949) % 1.0) * 0.999 + 0.0005
+    m = np.maximum(np.round(0.95 - np.log(u) / np.log(10), 1), 1.0)
+    t = np.cumsum(1.0 + ((i * 0.41421356) % 1.0))
+    return m, t
+
+
+def test_equals_seismostats_1_0_1_on_a_fixed_sample():
+    # BMorePositiveBValueEstimator().calculate(m, mc=1.0, delta_m=0.1, dmc=0.2) and
+    # AMorePositiveAValueEstimator().calculate(m, mc=1.0, delta_m=0.1, times=t, b_value=1.0,
+    # dmc=0.2), SeismoStats 1.0.1 (run outside varpy; AGPL, never imported here)
+    from varpy.statistics import avalue
+
+    m, t = _deterministic_sample()
+    fit = bp.estimate_b_more_positive(m, 0.1, delta=0.2)
+    assert fit.b == pytest.approx(1.4257533580906827, rel=1e-12)
+    a = avalue.estimate_a_more_positive(m, t, 0.1, 1.0, mc=1.0, delta=0.2)
+    assert a.a == pytest.approx(2.7585909038947753, rel=1e-12)
+
+
+@pytest.mark.skipif(not _accel.numba_enabled(), reason="numba not installed")
+def test_compiled_sweep_equals_numpy_path(monkeypatch):
+    from varpy.statistics import avalue
+    from varpy.statistics.gr_simulation import simulate_gr
+
+    rng = np.random.default_rng(12)
+    m = simulate_gr(20000, 1.1, 0.5, 0.1, seed=rng)
+    t = np.sort(rng.uniform(0, 500, m.size))
+    fast = [bp.estimate_b_more_positive(m, 0.1, delta=0.2, mc=0.8),
+            bp.estimate_b_more_positive(m, 0.1, times=t)]
+    fast_a = [avalue.estimate_a_positive(m, t, 0.1, 1.1),
+              avalue.estimate_a_positive(m, t, 0.1, 1.1, mc=0.9, delta=0.2)]
+    monkeypatch.setattr(_accel, "positive_kernels", lambda: None)
+    slow = [bp.estimate_b_more_positive(m, 0.1, delta=0.2, mc=0.8),
+            bp.estimate_b_more_positive(m, 0.1, times=t)]
+    slow_a = [avalue.estimate_a_positive(m, t, 0.1, 1.1),
+              avalue.estimate_a_positive(m, t, 0.1, 1.1, mc=0.9, delta=0.2)]
+    assert fast == slow                                   # exact integer sums: identical
+    for f, s in zip(fast_a, slow_a):
+        assert f.n == s.n
+        np.testing.assert_allclose(f, s, rtol=1e-12)      # float sums in another order

@@ -64,8 +64,8 @@ import numpy as np
 
 from varpy import _accel
 from varpy.exceptions import DataFormatError, FitError
-from varpy.statistics.bvalue_positive import (BATCHES, _next_larger_bins, batch_means_sd,
-                                              next_larger)
+from varpy.statistics.bvalue_positive import (BATCHES, _bin_span, _next_larger_bins,
+                                              batch_means_sd, next_larger)
 from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
                                       check_bin_width)
 from varpy.statistics.bvalue import LN10
@@ -301,22 +301,24 @@ def _compiled_positive(magnitudes, times, dm, b, mc, delta):
     kernels = _accel.positive_kernels()
     if kernels is None:
         return None
-    bin_range, _, exposure_pass = kernels
+    _, exposure_pass, exposure_all = kernels
     kd = int(bin_index(float(dm if delta is None else delta), dm))
     if kd < 1 or not np.isfinite(t[0]) or not np.isfinite(t[-1]):
         return None
     inv = _integer_inverse(dm)
     scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
     half = 0.5 + BIN_TOLERANCE
-    ok, kmin, kmax = bin_range(m, scale, divide, half)
-    if not ok:
+    span = _bin_span(m, dm)
+    if span is None:
         return None
+    kmin, kmax = span
     kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))
     # weight of an interval after an event of bin k: 10^(-b (k + kd - kc) dm), as numpy does
     levels = (np.arange(int(kmin), int(kmax) + 1) + kd - kc) * dm
     table = np.power(10.0, -float(b) * levels)
-    ok, n_pos, exposure, wx, t_first, t_last = exposure_pass(m, t, scale, divide, half, kd,
-                                                             kc, int(kmin), table)
+    one_pass = exposure_all if kc <= int(kmin) else exposure_pass
+    ok, n_pos, exposure, wx, t_first, t_last = one_pass(m, t, scale, divide, half, kd, kc,
+                                                        int(kmin), table)
     if not ok or not np.isfinite(exposure) or t_last == t_first and exposure == 0:
         return None                         # unsorted or odd input: the numpy path decides
     return (int(n_pos), float(exposure), float(wx) * dm, np.array([t_first, t_last]),

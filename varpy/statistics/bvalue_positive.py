@@ -230,6 +230,15 @@ def sigma_b_more_positive(differences, b: float, dm: float, threshold: float, *,
     return float(dbdx * sd_mean)
 
 
+def _bin_span(m: np.ndarray, dm: float):
+    """``(kmin, kmax)``, the lowest and highest bin (binning is monotone, so these are the bins
+    of the extreme magnitudes), or None when a magnitude is NaN or infinite."""
+    lo, hi = float(np.min(m)), float(np.max(m))       # NaN propagates through both
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return None
+    return int(bin_index(lo, dm)), int(bin_index(hi, dm))
+
+
 def _compiled_more_positive(m, dm, delta, times, mc):
     """``(n, s1, s2, threshold)`` from the compiled sweep, or None to use numpy (no numba,
     small or continuous catalogues, times out of order, non-finite magnitudes)."""
@@ -242,16 +251,17 @@ def _compiled_more_positive(m, dm, delta, times, mc):
     kernels = _accel.positive_kernels()
     if kernels is None:
         return None
-    bin_range, sums, _ = kernels
+    sums = kernels[0]
     kd = int(bin_index(float(dm if delta is None else delta), dm))
     if kd < 1:
         return None                         # the numpy path raises the error
     inv = _integer_inverse(dm)
     scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
     half = 0.5 + BIN_TOLERANCE
-    ok, kmin, kmax = bin_range(m, scale, divide, half)
-    if not ok:
+    span = _bin_span(m, dm)
+    if span is None:
         return None
+    kmin, kmax = span
     if int(kmax) - int(kmin) > _MAX_LEVELS:
         return None                         # a level sweep this wide costs more than numpy
     kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))

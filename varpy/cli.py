@@ -8,6 +8,7 @@ Subcommands
 ``add``         import a data file: ``varpy add projects/Etna ecvd cat.txt --metadata meta.txt``
 ``summary``     what a project holds
 ``mc``          completeness magnitude(s) and b-value of a catalogue
+``change``      significance of change: rate (z-value, beta in moving windows) or b (Mirwald)
 ``fit``         fit one rate model on ``[start, end)`` (a single analysis)
 ``experiment``  a single or multiple analysis of one or more models (optionally on Dask)
 ``plot``        save a figure into the project's ``Figures/``
@@ -332,6 +333,40 @@ def cmd_mc(args, out: _Out) -> dict:
             "b_value": None if b is None else b.to_dict()}
 
 
+def _duration_arg(value):
+    """A float (laboratory seconds) or a duration string such as ``30D`` (calendar data)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def cmd_change(args, out: _Out) -> dict:
+    from varpy.preparation import windows
+
+    project = _open(args.project)
+    kind = _catalogue_kind(project, args.kind)
+    sel = _selection(args.select)
+    target = windows.select(project, **sel) if sel else project
+    dt = _datatype(target, kind)
+    store = not args.no_store
+    if args.statistic == "b":
+        if args.mc is None:
+            raise UsageError("change --statistic b needs --mc (the completeness magnitude)")
+        res = dt.b_significance(float(args.mc), n_m=args.n_m, dm=args.dm, store=store)
+    else:
+        if args.window is None or args.bin is None:
+            raise UsageError(f"change --statistic {args.statistic} needs --window and --bin")
+        res = dt.rate_change(window=_duration_arg(args.window),
+                             bin_width=_duration_arg(args.bin), step=_duration_arg(args.step),
+                             statistic=args.statistic, mode=args.mode, store=store)
+    out.text(f"{kind.upper()} of {project.id!r}: {len(dt)} events\n{res.summary()}")
+    return {"project": str(project.path), "datatype": kind, "n": len(dt),
+            "result": res.to_dict()}
+
+
 def cmd_fit(args, out: _Out) -> dict:
     from varpy.modelling.experiments import single_analysis
     from varpy.spec import _single_record
@@ -605,11 +640,28 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "the first gives the b-value)")
     p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
     p.add_argument("--b-method", default="tinti_mulargia",
-                   help="tinti_mulargia, utsu, aki, b_positive")
+                   help="tinti_mulargia, utsu, aki, b_positive, b_more_positive")
     p.add_argument("--legacy", action="store_true", help="VarPy 2016 Mc rules")
     p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
                    help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="Mc method option")
+    p.add_argument("--no-store", action="store_true", help="do not record in the project")
+
+    p = add("change", cmd_change, "significance of a change of rate (z, beta) or of b")
+    p.add_argument("project")
+    p.add_argument("--kind", choices=("ecvd", "ecld"), help="catalogue (default by project)")
+    p.add_argument("--statistic", choices=("z", "beta", "b"), default="z",
+                   help="z-value (Habermann), beta (Matthews & Reasenberg) or b (Mirwald)")
+    p.add_argument("--window", help="window length: 30D (calendar) or seconds (lab)")
+    p.add_argument("--bin", help="counting bin, as --window")
+    p.add_argument("--step", help="window step, as --window (default one bin)")
+    p.add_argument("--mode", choices=("lta", "as"), default="lta",
+                   help="z: window against the rest (lta) or before against after (as)")
+    p.add_argument("--mc", help="completeness magnitude (--statistic b)")
+    p.add_argument("--n-m", type=int, default=100, help="events per sub-sample (b; 100)")
+    p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
+    p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
+                   help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--no-store", action="store_true", help="do not record in the project")
 
     def analysis_options(p, single_model: bool):

@@ -410,7 +410,7 @@ def _mc_methods() -> tuple[str, ...]:
 def _b_methods() -> tuple[str, ...]:
     from varpy.statistics import mags
 
-    return tuple(mags.B_METHODS) + ("b_positive",)
+    return tuple(mags.B_METHODS) + ("b_positive", "b_more_positive")
 
 
 #: Figures a spec can ask for: name -> (module, function, what the function is drawn from).

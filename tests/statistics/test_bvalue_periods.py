@@ -113,3 +113,27 @@ def test_weichert_beats_single_mc_on_incomplete_history():
     # one Mc at the lowest value sees the missing small events of the first half
     from varpy.statistics.mags import estimate_b
     assert estimate_b(m, 1.0, 0.1).b < 1.0 - 3 * w.sigma
+
+
+def test_fixed_catalogue_against_seismostats_1_0_1():
+    # 4,000 events without RNG: magnitudes >= 4.0 (b = 1, dm 0.1, capped at 7.9), years
+    # spread over 1500-2000 (true rate above 4.0: 8 per year); completeness 6.0 since 1500,
+    # 5.0 since 1880, 4.0 since 1940 (SeismoStats table [[3.95, 1940], [4.95, 1880],
+    # [5.95, 1500]], last_year 2000)
+    i = np.arange(4000)
+    u = ((i * 0.6180339887498949) % 1.0) * 0.9999 + 0.00005
+    m = np.minimum(np.round(3.95 - np.log(u) / np.log(10), 1), 7.9)
+    years = (1500 + ((i * 0.7548776662466927) % 1.0) * 500).astype(int).astype(float)
+    periods = [(1500.0, 6.0), (1880.0, 5.0), (1940.0, 4.0)]
+    ks = bp.estimate_b_kijko_smit(m, years, periods, 0.1, end=2000.0)
+    # estimate_b_kijko_smit of SeismoStats 1.0.1: b 0.9894422695924369, std 0.0418115671977144
+    assert ks.b == pytest.approx(0.9894422695924369, rel=1e-12)
+    assert ks.sigma == pytest.approx(0.0418115671977144, rel=1e-12)
+    # its rate (7.2217) divides by last_year - t_complete (60, 120, 500 years) instead of the
+    # periods' own durations (60, 60, 380); Kijko & Smit's eq. 10 uses the latter
+    assert ks.rate == pytest.approx(8.0, abs=2 * ks.rate_sigma)
+    w = bp.estimate_b_weichert(m, years, periods, 0.1, end=2000.0, m_max=7.9)
+    # SeismoStats 1.0.1 estimate_b_weichert gives b 0.97564 here: it sums only the
+    # (magnitude, period) groups holding events, leaving the empty bins out of the exposure
+    assert w.b == pytest.approx(1.0, abs=2 * w.sigma)
+    assert w.rate == pytest.approx(8.0, abs=2 * w.rate_sigma)

@@ -66,3 +66,24 @@ def test_false_positive_rate_and_power():
     assert fp_cons / 200 <= 0.05
     assert fp_mean / 200 <= 0.05 + 0.035                    # nominal + ~2.3 binomial sd
     assert detected / 200 >= 0.9
+
+
+def test_fixed_catalogue_against_seismostats_1_0_1():
+    # 3,000 events without RNG, b 1.0 then 1.3 half way; SeismoStats 1.0.1
+    # b_significant_1D(m, 1.0, 0.1, t, n_m) returned (p, mac, mu, std) =
+    # (1.1733683935588601e-07, 0.8725606980706837, -0.03447087211306446, 0.17545699577054927)
+    # for n_m = 100 and, with conservative=False and n_m = 60, (1.432187701766452e-14,
+    # 0.8315181044908011, -0.020401224073444406, 0.11202428051151898). Its p is
+    # 1 - cdf, which loses digits this far in the tail; varpy's is ndtr(-z).
+    i = np.arange(3000)
+    u = ((i * 0.6180339887498949) % 1.0) * 0.9999 + 0.00005
+    m = np.round(0.95 - np.log(u) / np.log(10) / np.where(i < 1500, 1.0, 1.3), 1)
+    r = bs.b_significance(m, 1.0, 0.1, 100, times=i.astype(float))
+    assert r.mac == pytest.approx(0.8725606980706837, rel=1e-12)
+    assert r.mu == pytest.approx(-0.03447087211306446, rel=1e-12)
+    assert r.sigma == pytest.approx(0.17545699577054927, rel=1e-12)
+    assert r.p_value == pytest.approx(1.1733683935588601e-07, rel=1e-8)
+    r = bs.b_significance(m, 1.0, 0.1, 60, conservative=False)
+    assert r.mac == pytest.approx(0.8315181044908011, rel=1e-12)
+    assert r.sigma == pytest.approx(0.11202428051151898, rel=1e-12)
+    assert r.p_value == pytest.approx(1.432187701766452e-14, rel=1e-2)

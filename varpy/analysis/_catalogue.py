@@ -4,6 +4,7 @@ result dataclasses of :mod:`varpy.analysis.bvalue_more`, :mod:`~varpy.analysis.a
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import logging
 import math
 from typing import ClassVar
@@ -38,6 +39,20 @@ def _column(data, name):
     return data[name]
 
 
+def _is_calendar(times) -> bool:
+    """Whether event times are datetimes (checked on the dtype, never row by row)."""
+    dtype = getattr(times, "dtype", None)
+    if dtype is not None and pd.api.types.is_datetime64_any_dtype(dtype):
+        return True
+    if dtype is not None and dtype != object:
+        return False
+    arr = np.asarray(times)
+    if arr.dtype.kind == "M":
+        return True
+    return arr.dtype == object and arr.size > 0 and isinstance(
+        arr.flat[0], (pd.Timestamp, _dt.datetime, np.datetime64))
+
+
 def catalogue_arrays(data, *, column: str = "magnitude", time_column: str = "time",
                      times=None, need_times: bool = False, time_unit: str = "day"):
     """``(magnitudes, times or None, calendar)`` as float arrays, rows with NaN dropped.
@@ -62,9 +77,12 @@ def catalogue_arrays(data, *, column: str = "magnitude", time_column: str = "tim
         if isinstance(values, (pd.Series, pd.Index)) and not (
                 pd.api.types.is_datetime64_any_dtype(values.dtype)):
             values = values.to_numpy()
-        t_days = to_float_time(values)
-        calendar = not np.issubdtype(np.asarray(times).dtype, np.floating) and \
-            not np.issubdtype(np.asarray(times).dtype, np.integer)
+        calendar = _is_calendar(times)
+        try:
+            t_days = to_float_time(values)
+        except (TypeError, ValueError) as exc:
+            raise DataFormatError(f"event times cannot be read: {exc}", column=time_column,
+                                  expected="datetime64 values or float times") from exc
         t = np.asarray(t_days, dtype=np.float64) / (time_scale(time_unit) if calendar
                                                      else 1.0)
         if t.shape != m.shape:

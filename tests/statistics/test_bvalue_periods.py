@@ -74,7 +74,6 @@ HISTORIES = {
 }
 
 
-@pytest.mark.slow
 def test_recovery_and_coverage_grid():
     # grid: b in {0.8, 1.0, 1.3} x two completeness histories x 35 seeds = 210 catalogues;
     # the events below the completeness of their period are detected at 30 %

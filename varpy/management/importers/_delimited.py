@@ -15,7 +15,8 @@ import pandas as pd
 
 from varpy.exceptions import DataFormatError
 from varpy.management.importers._columns import clean_text
-from varpy.management.importers._text import MISSING_TEXT, check_file, decode_error
+from varpy.management.importers._text import (MISSING_TEXT, check_file, decode_error,
+                                               resolve_encoding)
 from varpy.management.importers._times import datetime_ns, strptime_checked
 
 _SEP_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", " ": "space"}
@@ -82,20 +83,22 @@ class DelimitedFile:
         Field separator (one character).
     header_lines : int
         Lines skipped at the top.
-    encoding : str
+    encoding : str or None
+        Text encoding; None or ``'auto'`` detects UTF-8 or latin-1
+        (:func:`~varpy.management.importers._text.resolve_encoding`).
     trailing_empty_ok : bool
         Accept extra *empty* fields at the end of a line (trailing tabs).
     format_name : str
         Importer name, for messages.
     """
 
-    def __init__(self, path, fields, *, sep="\t", header_lines=0, encoding="utf-8",
+    def __init__(self, path, fields, *, sep="\t", header_lines=0, encoding=None,
                  trailing_empty_ok=False, format_name=""):
         self.path = check_file(path)
         self.fields = tuple(fields)
         self.sep = sep
         self.header_lines = int(header_lines)
-        self.encoding = encoding
+        self.encoding = resolve_encoding(self.path, encoding)
         self.trailing_empty_ok = trailing_empty_ok
         self.format_name = format_name
 

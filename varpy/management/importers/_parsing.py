@@ -25,7 +25,7 @@ Import order (lower never imports higher): ``_text``, ``_times``, ``_columns`` i
 importer module; ``_delimited`` and ``_fixed`` import those three.
 """
 from varpy.management.importers._text import (  # noqa: F401
-    MISSING_TEXT, check_file, decode_error, read_header_lines)
+    MISSING_TEXT, check_file, decode_error, read_header_lines, resolve_encoding)
 from varpy.management.importers._times import (  # noqa: F401
     NAT, YEAR_MAX, YEAR_MIN, _NAT, _NS_PER_S, _code_matrix, civil_ns, datetime_ns,
     days_from_civil, strptime_checked, utc_series)
@@ -33,4 +33,4 @@ from varpy.management.importers._columns import (  # noqa: F401
     assemble, clean_text, integer_text, labels_from_codes, sort_order, take)
 from varpy.management.importers._delimited import (  # noqa: F401
     _SEP_NAMES, DelimitedFile, Field)
-from varpy.management.importers._fixed import TextLines  # noqa: F401
+from varpy.management.importers._fixed import TextLines, char_matrix, value_zones  # noqa: F401

@@ -96,7 +96,7 @@ def _check_mapping(columns, kind: str, path) -> dict:
 def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
                header: bool = True, time_format: str | None = None,
                time_unit: str = "seconds", missing: Sequence[float] = (),
-               encoding: str = "utf-8") -> pd.DataFrame:
+               encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV/TSV table whose columns are named by a user mapping.
 
     Parameters
@@ -120,7 +120,9 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         Laboratory kinds: unit of the time column, converted to seconds.
     missing : sequence of float
         Codes that mean "no value" in numeric columns (e.g. ``(-999,)``).
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -132,6 +134,7 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         raise DataFormatError(f"unknown datatype {kind!r}", path=path,
                               expected=f"one of {', '.join(TIME_COLUMNS)}")
     path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
     mapping = _check_mapping(columns, kind, path)
     sources = list(dict.fromkeys(s for group in mapping.values() for s in group))
     numeric_times = kind not in _VOLCANIC or str(time_format).lower() in ("ordinal", "unix")

@@ -327,9 +327,9 @@ def test_csv_mapping_errors(tmp_path):
     with pytest.raises(DataFormatError) as err:
         importers.read(path, "ecvd", format="csv", columns={**MAPPING, "magnitude": "mag"})
     assert err.value.column == "mag" and "'m'" in str(err.value)
-    with pytest.raises(DataFormatError, match="depth"):
+    with pytest.raises(DataFormatError, match="magnitude"):  # depth may be absent; not this
         importers.read(path, "ecvd", format="csv",
-                       columns={k: v for k, v in MAPPING.items() if k != "depth"})
+                       columns={k: v for k, v in MAPPING.items() if k != "magnitude"})
     with pytest.raises(DataFormatError, match="columns="):
         importers.read(path, "ecvd", format="csv", columns={})
 

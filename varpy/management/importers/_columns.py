@@ -50,7 +50,28 @@ def assemble(columns: dict, sort_key: np.ndarray) -> pd.DataFrame:
     The sort is skipped when the key is already non-decreasing.
     """
     order = sort_order(sort_key)
-    return pd.DataFrame({name: take(col, order) for name, col in columns.items()})
+    frame = pd.DataFrame({name: take(col, order) for name, col in columns.items()})
+    note_order(frame, order)
+    return frame
+
+
+#: ``DataFrame.attrs`` key of the import notes (read by the importer registry).
+IMPORT_NOTES = "varpy_import"
+
+
+def note_order(frame: pd.DataFrame, order: np.ndarray | None) -> pd.DataFrame:
+    """Record in ``frame.attrs`` that rows were sorted into time order (how many moved, and
+    whether the file was in reverse order), so the registry can report it."""
+    if order is not None:
+        moved = int((order != np.arange(len(order))).sum())
+        reverse = bool(len(order) > 1 and (np.diff(order) == -1).all())
+        add_note(frame, rows_moved=moved, **({"reverse_order": True} if reverse else {}))
+    return frame
+
+
+def add_note(frame: pd.DataFrame, **notes) -> None:
+    """Add import notes (what the reader changed or filled in) to ``frame.attrs``."""
+    frame.attrs.setdefault(IMPORT_NOTES, {}).update(notes)
 
 
 def integer_text(values) -> pd.Series:

@@ -145,7 +145,7 @@ def read_etna_ingv(path, *, encoding: str | None = None) -> pd.DataFrame:
     place = columns.pop("place")
     columns.update(event_id=event_id, magnitude_type=magnitude_type, place=place)
     # copy=False: no consolidation copy of the float columns (nothing else holds them)
-    return pd.DataFrame(columns, copy=False)
+    return P.note_order(pd.DataFrame(columns, copy=False), order)
 
 
 def _etna_moved_columns(raw: dict, order) -> dict:

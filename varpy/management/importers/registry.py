@@ -260,7 +260,9 @@ def read(path, kind: str, format: str | None = None, metadata: Mapping | None = 
         The datatype's metadata (checked for the importer's required keys and passed to
         readers that take it). A dict given here receives, under the key ``'import'``, what the
         import changed (``rows_moved`` when rows were sorted into time order,
-        ``absent_columns`` filled with NaN), so that nothing is reordered silently.
+        ``absent_columns`` filled with NaN), so that nothing is reordered silently. Lab
+        metadata times are compared with the data
+        (:func:`varpy.management.metadata.check_lab_times`).
     **options
         Passed to the reader (see each reader's documentation); checked first against the
         reader's parameters (:func:`check_options`).
@@ -299,6 +301,11 @@ def read(path, kind: str, format: str | None = None, metadata: Mapping | None = 
         options.setdefault("kind", kind)
     frame = spec.reader(path, **options)
     frame = conform(frame, kind, path=path, importer=name)
+    if kind in ("ecld", "scld") and metadata:
+        from varpy.management.metadata import check_lab_times
+
+        check_lab_times(metadata, frame["time"].to_numpy(), path=path,
+                        what="event" if kind == "ecld" else "sample")
     notes = frame.attrs.pop(IMPORT_NOTES, None)
     if notes:
         log.info("%s: %s", path, "; ".join(f"{k}: {v}" for k, v in notes.items()))

@@ -64,6 +64,8 @@ _NUMBER = re.compile(r"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)"
 
 def _numeric_or_none(col: pd.Series) -> pd.Series | None:
     """A text column of numbers (some written 'NaN'/'NA') as float64, or None if not numbers."""
+    # blanks around a number, or a field of blanks only (a padded last field), are harmless
+    col = col.where(col.isna(), col.astype("str").str.strip())
     missing = col.isna() | col.isin(MISSING_TEXT)
     values = pd.to_numeric(col.where(~missing), errors="coerce")
     if (values.isna() & ~missing).any():
@@ -116,6 +118,15 @@ class DelimitedFile:
             return found
         return DataFormatError(f"{reason} (the offending line could not be located)",
                                path=self.path, column=column, expected=self.layout_text)
+
+    def _trailing_fields_empty(self) -> bool:
+        """Whether the file is valid once empty fields at line ends are ignored."""
+        saved = self.trailing_empty_ok
+        self.trailing_empty_ok = True
+        try:
+            return self.diagnose() is None
+        finally:
+            self.trailing_empty_ok = saved
 
     def diagnose(self) -> DataFormatError | None:
         """Scan the file line by line; the error of the first bad line, or None if all are fine."""
@@ -221,7 +232,10 @@ class DelimitedFile:
                 try:
                     table = self._read_csv()
                 except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-                    raise self.error(str(exc)) from exc
+                    if not self._trailing_fields_empty():
+                        raise self.error(str(exc)) from exc
+                    # extra empty fields at line ends (trailing tabs): the tolerant reader
+                    table = self._read_tolerant()
         if table.empty:
             raise DataFormatError("no data lines", path=self.path, line=self.header_lines + 1,
                                   expected=self.layout_text)

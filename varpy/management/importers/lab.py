@@ -115,7 +115,7 @@ def read_ucl_v1(path, *, encoding: str | None = None, check_times: bool = True) 
     table = P.DelimitedFile(path, fields, sep="\t", header_lines=1, encoding=encoding,
                             format_name="ucl_v1")
     header = P.read_header_lines(table.path, 1, table.encoding)
-    titles = header[0].split("\t") if header else []
+    titles = header[0].rstrip(" \t").split("\t") if header else []  # trailing tabs/blanks
     if len(titles) != 9 or "time" not in titles[0].lower() or "time" not in titles[1].lower():
         shown = header[0][:80] if header else ""
         raise DataFormatError(f"the header has {len(titles)} fields ({shown!r})",

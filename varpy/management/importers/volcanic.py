@@ -152,7 +152,8 @@ def _etna_moved_columns(raw: dict, order) -> dict:
     columns = {name: P.take(raw[name].to_numpy(dtype=np.float64), order)
                for name in ("latitude", "longitude", "depth")}
     columns["magnitude"] = _mask_codes(P.take(raw["magnitude"].to_numpy(), order), (0.0,))
-    columns["place"] = P.take(raw["place"], order)  # INGV place names carry no padding
+    # real copies may pad the last field with blanks: trimmed (and empty -> missing)
+    columns["place"] = P.clean_text(P.take(raw["place"], order))
     return columns
 
 
@@ -241,6 +242,8 @@ _DATE_DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
 _CLOCK = r"^\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?$"
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 _DECIMAL = r"^[+-]?(\d+\.\d*|\.\d+)$"
+#: IGN magnitude-type codes (numbers) and the usual magnitude names.
+_MAGNITUDE_TYPE = r"^(\d{1,3}|(?i:ml|md|mw|mb|ms|mc|me|mn|mlv|mblg|mbl|mwp|mww|mwr))$"
 
 
 def _share(lines: pa.Array, zone, pattern: str) -> tuple[float, int]:
@@ -260,9 +263,10 @@ def ign_fixed_zones(lines: pa.Array, *, header: str = ""):
     fields by order and content: an optional id before the date (``dd/mm/yyyy``), the time
     (``hh:mm:ss``), three numeric zones (latitude, longitude, depth), then optional intensity
     zones (anything before the first zone of decimal numbers), the magnitude, the magnitude
-    type, and the place from the start of the next zone to the end of the line (place names
-    hold spaces). Header labels are not used for positions (real exports centre or shift them);
-    a header without ``Tipo`` says there is no magnitude-type column.
+    type (when the header names ``Tipo`` or the zone holds only type codes such as ``4`` or
+    ``mbLg``), and the place from the start of the next zone to the end of the line (place
+    names hold spaces). Header labels are not used for positions (real exports centre or shift
+    them).
 
     Returns
     -------
@@ -302,8 +306,8 @@ def ign_fixed_zones(lines: pa.Array, *, header: str = ""):
         spans["intensity"] = (rest[0][0], rest[magnitude - 1][1])
     spans["magnitude"] = rest[magnitude]
     tail = rest[magnitude + 1:]
-    has_type = not header.strip() or "tipo" in header.lower()
-    if tail and has_type:
+    if tail and ("tipo" in header.lower()
+                 or _share(lines, tail[0], _MAGNITUDE_TYPE)[0] == 1.0):
         spans["magnitude_type"] = tail[0]
         tail = tail[1:]
     if tail:
@@ -389,15 +393,20 @@ def ign_fixed_layout(path, *, encoding: str | None = None, colspecs=None):
 
 
 def _check_truncated(lines, spans) -> None:
-    """The last line must not end inside a numeric or date/time field (a truncated line)."""
-    last = len(lines) - 1
-    length = len(lines.lines[last].as_py().rstrip())
+    """The last line must not stop inside a numeric or date/time field while the other lines
+    go on past that field (a line cut short by a truncated export)."""
+    if len(lines) < 2:
+        return
+    lengths = pc.utf8_length(pc.utf8_rtrim_whitespace(lines.lines)).to_numpy(
+        zero_copy_only=False)
+    length = int(lengths[-1])
     for name in ("date", "clock", *_IGN_FIXED_NUMERIC):
         start, stop = spans[name]
-        if stop is not None and start < length < stop:
-            raise lines.error(last, f"the line ends inside {IGN_FIXED_FIELDS[name]} (character "
-                                    f"{length}, the field spans {start + 1}-{stop}): a truncated "
-                                    "line?", IGN_FIXED_FIELDS[name],
+        if stop is not None and start < length < stop and (lengths[:-1] > stop).mean() > 0.5:
+            raise lines.error(len(lines) - 1,
+                              f"the line ends inside {IGN_FIXED_FIELDS[name]} (character "
+                              f"{length}, the field spans {start + 1}-{stop}) where the other "
+                              "lines go on: a truncated line?", IGN_FIXED_FIELDS[name],
                               "complete lines; remove or complete the last line")
 
 

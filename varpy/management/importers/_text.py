@@ -76,6 +76,8 @@ def resolve_encoding(path, encoding) -> str:
     """
     if encoding is None or (isinstance(encoding, str) and encoding.lower() == "auto"):
         data = Path(path).read_bytes()
+        if data.isascii():  # the usual case, and a fast check
+            return "utf-8"
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:

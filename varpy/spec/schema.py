@@ -88,6 +88,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "b_stability": ("varpy.visualization.magnitudes", "b_stability", "data"),
     "b_time": ("varpy.visualization.magnitudes", "b_value_time", "data"),
     "mc_time": ("varpy.visualization.magnitudes", "mc_time", "data"),
+    "rate_change": ("varpy.visualization.significance", "rate_change", "data"),
+    "b_significance": ("varpy.visualization.significance", "b_significance", "data"),
     "rate": ("varpy.visualization.rates", "event_rate", "data"),
     "map": ("varpy.visualization.maps", "epicentre_map", "data"),
     "scatter": ("varpy.visualization.maps", "scatter", "data"),

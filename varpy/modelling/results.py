@@ -190,7 +190,7 @@ class FitResult:
                 out[name] = (x - z * se, x + z * se)
         return out
 
-    def prob_failure_before(self, horizon: float, method: str = "profile") -> float:
+    def prob_failure_before(self, horizon, method: str = "profile"):
         """Probability that the failure time is earlier than ``horizon`` (fitted float axis).
 
         ``method="profile"`` (default) uses the signed root of the profile likelihood ratio,
@@ -198,40 +198,101 @@ class FitResult:
         ``Phi(r(horizon))``: the asymptotic *confidence distribution* of ``tf`` whose central
         intervals are exactly the profile-likelihood intervals (so
         ``prob_failure_before(tf_ci[1]) = (1 + ci_level) / 2``). ``r`` is interpolated
-        linearly in ``log(tf - t1)`` between the profile points stored at fit time. Beyond
-        the search range the end value is used, so probability mass the data cannot
-        distinguish from "never" stays below 1.
+        linearly in ``log(tf - t1)`` between the profile points stored at fit time
+        (:meth:`failure_time_knots`). Beyond the search range the end value is used, so
+        probability mass the data cannot distinguish from "never" stays below 1.
         ``method="wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
 
         This is a frequentist confidence level, not a Bayesian posterior probability. Because
-        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``.
+        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``. A scalar
+        horizon gives a float, an array an array (NaN where the distribution is unavailable).
         """
+        self._check_forecast()
+        h = np.asarray(horizon, dtype=np.float64)
+        t1 = float(self.window[1])
+        after = h > t1
+        if method == "wald":
+            se = self.stderr.get("tf", math.nan)
+            out = (np.full(h.shape, math.nan) if not se > 0
+                   else stats.norm.cdf((h - self.tf) / (se if se > 0 else 1.0)))
+        elif method == "profile":
+            knots = self.failure_time_knots()
+            if knots is None:
+                out = np.full(h.shape, math.nan)
+            else:
+                s, r = knots
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = stats.norm.cdf(np.interp(np.log(np.where(after, h - t1, 1.0)), s, r))
+        else:
+            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
+        out = np.where(after, out, 0.0)
+        return float(out) if np.ndim(horizon) == 0 else out
+
+    def failure_time_logpdf(self, t, method: str = "profile"):
+        """Natural log of the density of :meth:`prob_failure_before` at ``t`` (per axis unit).
+
+        ``"profile"``: ``phi(r) r'(s) / (t - t1)`` with ``r'`` the slope of the interpolating
+        segment of :meth:`failure_time_knots`, positive wherever the distribution puts
+        probability; ``-inf`` at or before ``t1`` and beyond the profiled range (where the
+        remaining probability sits at "never"). ``"wald"``: the normal density. NaN where the
+        distribution is unavailable.
+        """
+        self._check_forecast()
+        x = np.asarray(t, dtype=np.float64)
+        t1 = float(self.window[1])
+        out = np.full(x.shape, math.nan)
+        if method == "wald":
+            se = self.stderr.get("tf", math.nan)
+            if se > 0:
+                out = stats.norm.logpdf(x, loc=self.tf, scale=se)
+        elif method == "profile":
+            knots = self.failure_time_knots()
+            if knots is not None:
+                s, r = knots
+                after = x > t1
+                dist = np.where(after, x - t1, 1.0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sx = np.log(dist)
+                    j = np.clip(np.searchsorted(s, sx, side="right") - 1, 0, s.size - 2)
+                    slope = (r[j + 1] - r[j]) / (s[j + 1] - s[j])
+                    inside = (sx >= s[0]) & (sx <= s[-1])
+                    logd = (stats.norm.logpdf(np.interp(sx, s, r))
+                            + np.log(np.where(inside, slope, 0.0)) - sx)
+                out = np.where(after, logd, -np.inf)
+        else:
+            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
+        return float(out) if np.ndim(t) == 0 else out
+
+    def failure_time_knots(self):
+        """``(s, r)``: the signed root of the profile likelihood of tf at ``s = log(tf - t1)``.
+
+        Made strictly increasing (the signed root of a unimodal profile is): the running
+        maximum, keeping of each flat stretch only its first point, so that a bump of a
+        multimodal profile spreads its probability over the stretch instead of leaving it no
+        density. None without a stored profile (legacy fits) or with fewer than two points.
+        """
+        if not self.profile_tf:
+            return None
+        t1 = float(self.window[1])
+        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
+        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
+        ok = np.isfinite(ll) & (tf > t1)
+        if np.count_nonzero(ok) < 2:
+            return None
+        s = np.log(tf[ok] - t1)
+        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
+        order = np.argsort(s, kind="stable")
+        s, r = s[order], np.maximum.accumulate(r[order])
+        keep = np.r_[True, (np.diff(r) > 0) & (np.diff(s) > 0)]
+        if np.count_nonzero(keep) < 2:
+            return None
+        return s[keep], r[keep]
+
+    def _check_forecast(self):
         if self.tf is None:
             raise FitError(f"model {self.model!r} has no failure time")
         if "tf" in self.fixed:
             raise FitError("tf was fixed (retrospective analysis), not estimated")
-        t1 = float(self.window[1])
-        if horizon <= t1:
-            return 0.0
-        if method == "wald":
-            se = self.stderr.get("tf", math.nan)
-            if not se > 0:
-                return math.nan
-            return float(stats.norm.cdf((horizon - self.tf) / se))
-        if method != "profile":
-            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
-        if not self.profile_tf:
-            return math.nan
-        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
-        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
-        ok = np.isfinite(ll) & (tf > t1)
-        s = np.log(tf[ok] - t1)
-        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
-        order = np.argsort(s)
-        s, r = s[order], r[order]
-        r = np.maximum.accumulate(r)          # the signed root is monotone in tf
-        val = float(np.interp(math.log(horizon - t1), s, r))
-        return float(stats.norm.cdf(val))
 
     # model delegates -----------------------------------------------------------------------
     def _model(self):

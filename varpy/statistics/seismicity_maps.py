@@ -4,9 +4,9 @@ Every grid node takes the events around it, either all within ``radius_km`` (con
 or its ``n_nearest`` events (constant number; the radius each node needed is returned, and
 ``max_radius_km`` can cap it), and computes one statistic with varpy's existing estimators:
 
-* ``"mc"``: completeness of the node's events (:func:`varpy.statistics.mags.completeness`);
+* ``"mc"``: completeness of the node's events (:func:`varpy.statistics.mc.completeness`);
 * ``"b_value"``: Mc (given, or estimated per node as above), then b and its Shi-Bolt
-  uncertainty of the events at or above it (:func:`varpy.statistics.mags.estimate_b`);
+  uncertainty of the events at or above it (:func:`varpy.statistics.bvalue.estimate_b`);
 * ``"z_value"``: the rate change between the events before and after ``split_time``
   (:func:`habermann_z`).
 
@@ -46,7 +46,8 @@ from scipy.spatial import cKDTree
 
 from varpy._json import json_float, jsonable
 from varpy.exceptions import DataFormatError, FitError, UnknownFormatError
-from varpy.statistics import mags
+from varpy.statistics import binning, bvalue
+from varpy.statistics import mc as completeness_methods
 
 __all__ = ["QUANTITIES", "GridResult", "habermann_z", "seismicity_grid", "section_grid",
            "profile_coordinates", "b_value_map", "mc_map", "rate_change_map"]
@@ -255,7 +256,7 @@ def _grid_values(quantity, points, nodes, shape, magnitudes, times, *, radius_km
         m = magnitudes[idx]
         if mc is None or quantity == "mc":
             try:
-                mc_k = mags.completeness(mc_method, m, dm, **mc_options)[0]
+                mc_k = completeness_methods.completeness(mc_method, m, dm, **mc_options)[0]
             except FitError:
                 mc_k = math.nan
         else:
@@ -266,15 +267,15 @@ def _grid_values(quantity, points, nodes, shape, magnitudes, times, *, radius_km
             continue
         if quantity == "mc":
             continue
-        above = m[mags.bin_index(m, dm) >= round(mc_k / dm)] if dm > 0 else m[m >= mc_k]
+        above = m[binning.bin_index(m, dm) >= round(mc_k / dm)] if dm > 0 else m[m >= mc_k]
         out["n"][k] = above.size
         if above.size < min_events:
             below += 1
             out["mc"][k] = mc_k
             continue
-        fit = mags.estimate_b(above, mc_k, dm, method=b_method)
+        fit = bvalue.estimate_b(above, mc_k, dm, method=b_method)
         out["b_value"][k] = fit.b
-        out["b_sigma"][k] = mags.sigma_shi_bolt(fit.b, fit.n, fit.std)
+        out["b_sigma"][k] = bvalue.sigma_shi_bolt(fit.b, fit.n, fit.std)
     values = {name: arr.reshape(shape) for name, arr in out.items()}
     params = {"quantity": quantity, "radius_km": radius_km, "n_nearest": n_nearest,
               "max_radius_km": max_radius_km, "min_events": int(min_events)}
@@ -357,7 +358,7 @@ def seismicity_grid(quantity: str, latitude, longitude, magnitudes=None, times=N
         Fixed completeness for ``b_value``; by default estimated at each node with
         ``mc_method`` (and ``mc_options``).
     b_method : str
-        b estimator of :func:`varpy.statistics.mags.estimate_b`.
+        b estimator of :func:`varpy.statistics.bvalue.estimate_b`.
     split_time : float
         ``z_value``: the time (days) separating the two periods compared.
     bin_days : float

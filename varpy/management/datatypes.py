@@ -251,6 +251,18 @@ class ECVD(_Catalogue):
                 "magnitude": "float"}
     optional = {"event_id": "string", "magnitude_type": "string", "place": "string"}
 
+    def decluster(self, method: str = "gardner_knopoff", *, store: bool = True, **params):
+        """Cluster labels of every event, none removed (see
+        :func:`varpy.analysis.declustering.decluster`); kept in outputs as
+        ``decluster_<method>``. Select the background with
+        ``varpy.preparation.windows.declustered(obj, result=...)``."""
+        from varpy.analysis import declustering
+
+        result = declustering.decluster(self.dataset, method, **params)
+        if store:
+            self.record_output(f"decluster_{result.method}", result)
+        return result
+
 
 class SCVD(Datatype):
     kind = "scvd"

@@ -509,6 +509,10 @@ class Spec:
                                                     else "") + f": {src['file']}")
         if d["select"]:
             lines.append(f"  select: {d['select']}")
+        if d.get("decluster"):
+            dc = d["decluster"]
+            lines.append(f"  decluster: {dc['method']}" + (f", keep {dc['keep']}" if dc["keep"]
+                                                           else ""))
         if d["completeness"]:
             c = d["completeness"]
             lines.append(f"  completeness of {c['datatype']}: {', '.join(c['methods'])}, "
@@ -531,8 +535,8 @@ class Spec:
         return "\n".join(lines)
 
 
-_TOP = ("varpy", "description", "project", "data", "select", "completeness", "models",
-        "experiments", "experiment", "figures", "outputs", "executor")
+_TOP = ("varpy", "description", "project", "data", "select", "decluster", "completeness",
+        "models", "experiments", "experiment", "figures", "outputs", "executor")
 
 
 def parse_spec(text: str, *, path=None, workdir=None,
@@ -595,6 +599,9 @@ def parse_spec(text: str, *, path=None, workdir=None,
 
     # select -------------------------------------------------------------------------------------
     out["select"] = _check_select(chk, raw.get("select", {}) or {}, calendar)
+
+    # decluster ---------------------------------------------------------------------------------
+    out["decluster"] = _check_decluster(chk, raw.get("decluster"), kinds)
 
     # completeness ------------------------------------------------------------------------------
     catalogue = next((k for k in _CATALOGUES if k in kinds), "ecvd")
@@ -751,6 +758,49 @@ def _check_select(chk: _Checker, value, calendar: bool) -> dict:
         out["columns"] = {str(c): chk.pair(("select", "columns", c), b, num)
                           for c, b in cols.items()}
     return out
+
+
+def _check_decluster(chk: _Checker, value, kinds) -> dict | None:
+    """``decluster: {method, keep, parameters}``: labels of the selected ECVD (kept in its
+    outputs) and, with ``keep``, the background or clustered events for completeness and
+    figures (experiments re-window the imported data and are not declustered)."""
+    if value is None:
+        return None
+    import inspect
+
+    from varpy.statistics import declustering
+
+    kp = ("decluster",)
+    d = chk.mapping(kp, value, ("method", "keep", "parameters"), required=("method",))
+    if "ecvd" not in kinds:
+        chk.fail(kp, "declustering needs an ECVD (a volcanic event catalogue)",
+                 "a volcanic project with an ecvd data source")
+    names = sorted(declustering.METHODS) + sorted(declustering._ALIASES)
+    method = chk.string(kp + ("method",), d.get("method"), choices=names,
+                        what="declustering method")
+    keep = d.get("keep")
+    if keep is not None:
+        keep = chk.string(kp + ("keep",), keep, choices=("background", "clustered"),
+                          what="what to keep")
+    params = d.get("parameters") or {}
+    if not isinstance(params, dict):
+        chk.fail(kp + ("parameters",), "must be a mapping", "name: value")
+        params = {}
+    if method is not None:
+        func = declustering.METHODS[declustering.method_name(method)]
+        allowed = [n for n, p in inspect.signature(func).parameters.items()
+                   if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        for key, val in params.items():
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                chk.fail(kp + ("parameters", key), f"unknown parameter of {method}" +
+                         (f"; did you mean {hint[0]!r}?" if hint else ""),
+                         f"one of {', '.join(allowed)}", at_key=True)
+            elif not (val is None or isinstance(val, (bool, int, float, str))):
+                chk.fail(kp + ("parameters", key), f"must be a number, string, true/false "
+                         f"or null, not {_type_name(val)}", "a scalar value")
+        method = declustering.method_name(method)
+    return {"method": method, "keep": keep, "parameters": dict(params)}
 
 
 def _check_completeness(chk: _Checker, value, catalogue: str, kinds) -> dict | None:
@@ -1028,6 +1078,8 @@ class RunResult:
         Storage key -> number of rows after import.
     completeness : dict or None
         ``{"datatype", "n", "mc": {method: value}, "b": {...}}`` of the selected catalogue.
+    decluster : dict or None
+        ``{"method", "parameters", "n_events", "n_clusters", "background_fraction", "keep"}``.
     experiments : list of dict
         One record per experiment and model: ``name``, ``type``, ``model``, ``status``
         (``ok``, ``flagged`` or ``failed``) and the main numbers (single: parameters, ``loglik``,
@@ -1050,6 +1102,7 @@ class RunResult:
     datatypes: dict = field(default_factory=dict)
     completeness: dict | None = None
     experiments: list = field(default_factory=list)
+    decluster: dict | None = None
     figures: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     report: str | None = None
@@ -1071,6 +1124,11 @@ class RunResult:
         lines = [f"{self.project_type} project {self.project_id!r} at {self.project} "
                  f"({self.seconds:.1f} s)"]
         lines.append("  data: " + ", ".join(f"{k} [{n}]" for k, n in self.datatypes.items()))
+        if self.decluster:
+            dc = self.decluster
+            lines.append(f"  declustering ({dc['method']}): {dc['n_clusters']} clusters in "
+                         f"{dc['n_events']} events"
+                         + (f"; kept the {dc['keep']} events" if dc.get("keep") else ""))
         if self.completeness:
             c = self.completeness
             mcs = ", ".join(f"{m} {_fmt_num(v)}" for m, v in c["mc"].items())
@@ -1113,6 +1171,7 @@ class RunResult:
         return {"spec": self.spec, "project": self.project, "project_type": self.project_type,
                 "project_id": self.project_id, "datatypes": dict(self.datatypes),
                 "completeness": to_builtin(self.completeness),
+                "decluster": to_builtin(self.decluster),
                 "experiments": to_builtin(self.experiments), "figures": list(self.figures),
                 "outputs": list(self.outputs), "report": self.report,
                 "warnings": list(self.warnings), "seconds": float(self.seconds),
@@ -1263,6 +1322,26 @@ def _select_args(sel: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def _decluster(selected, spec: Spec):
+    """Decluster the selected ECVD (labels kept in its outputs); with ``keep``, return the
+    background or clustered events as the selection for completeness and figures."""
+    c = spec.data.get("decluster")
+    if not c:
+        return None, selected
+    from varpy.preparation import windows
+
+    try:
+        labels = selected.ecvd.decluster(c["method"], **c["parameters"])
+        record = {"method": labels.method, "parameters": labels.parameters,
+                  "n_events": labels.n_events, "n_clusters": labels.n_clusters,
+                  "background_fraction": labels.background_fraction, "keep": c["keep"]}
+        if c["keep"] is not None:
+            selected = windows.declustered(selected, result=labels, keep=c["keep"])
+    except (VarpyError, ValueError) as exc:
+        raise _located(exc, spec, ("decluster",)) from None
+    return record, selected
 
 
 def _completeness(selected, spec: Spec) -> tuple[dict | None, dict]:
@@ -1510,6 +1589,7 @@ def run_spec(spec, *, workdir=None, allowed_roots=(), executor=None,
                            project=str(project.path), project_type=d["project"]["type"],
                            project_id=project.id,
                            datatypes={k: len(v) for k, v in project.datatypes().items()})
+        result.decluster, selected = _decluster(selected, spec)
         result.completeness, mag_results = _completeness(selected, spec)
         needs_cluster = any(e["type"] == "multiple" for e in d["experiments"])
         if executor is not None or d["executor"]["type"] == "serial" or not needs_cluster:

@@ -332,6 +332,23 @@ def cmd_mc(args, out: _Out) -> dict:
             "b_value": None if b is None else b.to_dict()}
 
 
+def cmd_decluster(args, out: _Out) -> dict:
+    from varpy.preparation import windows
+
+    project = _open(args.project)
+    sel = _selection(args.select)
+    target = windows.select(project, **sel) if sel else project
+    dt = _datatype(target, "ecvd")
+    params = _key_values(args.option, "--option")
+    result = dt.decluster(args.method, store=not args.no_store, **params)
+    out.text(f"ECVD of {project.id!r}: {len(dt)} events\n{result.summary()}")
+    return {"project": str(project.path), "datatype": "ecvd", "n": len(dt),
+            "method": result.method, "parameters": result.parameters,
+            "n_clusters": result.n_clusters,
+            "background_fraction": result.background_fraction,
+            "labels": result.to_dict() if args.labels else None}
+
+
 def cmd_fit(args, out: _Out) -> dict:
     from varpy.modelling.experiments import single_analysis
     from varpy.spec import _single_record
@@ -610,6 +627,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
                    help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="Mc method option")
+    p.add_argument("--no-store", action="store_true", help="do not record in the project")
+
+    p = add("decluster", cmd_decluster, "label clusters of a volcanic catalogue (no event is "
+                                        "removed; the labels are recorded in the project)")
+    p.add_argument("project")
+    p.add_argument("--method", default="gardner_knopoff",
+                   help="gardner_knopoff (gk), reasenberg, nearest_neighbour (nn)")
+    p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
+                   help="window first: time, lat, lon, depth, magnitude or a column")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="method parameter, e.g. windows=uhrhammer, tau_max=20 (repeatable)")
+    p.add_argument("--labels", action="store_true",
+                   help="include the per-event labels in the JSON output")
     p.add_argument("--no-store", action="store_true", help="do not record in the project")
 
     def analysis_options(p, single_model: bool):

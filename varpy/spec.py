@@ -766,8 +766,6 @@ def _check_decluster(chk: _Checker, value, kinds) -> dict | None:
     figures (experiments re-window the imported data and are not declustered)."""
     if value is None:
         return None
-    import inspect
-
     from varpy.statistics import declustering
 
     kp = ("decluster",)
@@ -787,9 +785,7 @@ def _check_decluster(chk: _Checker, value, kinds) -> dict | None:
         chk.fail(kp + ("parameters",), "must be a mapping", "name: value")
         params = {}
     if method is not None:
-        func = declustering.METHODS[declustering.method_name(method)]
-        allowed = [n for n, p in inspect.signature(func).parameters.items()
-                   if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        allowed = declustering.parameters(method)
         for key, val in params.items():
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), allowed, n=1)

@@ -12,7 +12,10 @@ optional depth in km) and returns a :class:`DeclusterResult`.
 """
 from __future__ import annotations
 
-from varpy.exceptions import UnknownFormatError
+import difflib
+import inspect
+
+from varpy.exceptions import DataFormatError, UnknownFormatError
 from varpy.statistics.declustering.neighbours import (NearestNeighbours,
                                                              mixture_threshold,
                                                              nearest_neighbour,
@@ -21,7 +24,7 @@ from varpy.statistics.declustering.reasenberg_clusters import reasenberg
 from varpy.statistics.declustering.result import DeclusterResult, label_clusters
 from varpy.statistics.declustering.windows import WINDOWS, gardner_knopoff, window
 
-__all__ = ["METHODS", "decluster", "DeclusterResult", "label_clusters", "gardner_knopoff",
+__all__ = ["METHODS", "decluster", "parameters", "method_name", "DeclusterResult", "label_clusters", "gardner_knopoff",
            "window", "WINDOWS", "reasenberg", "nearest_neighbour", "nearest_neighbours",
            "NearestNeighbours", "mixture_threshold"]
 
@@ -43,6 +46,17 @@ def method_name(method: str) -> str:
     return key
 
 
+def parameters(method: str) -> list[str]:
+    """Names of the parameters of a declustering method.
+
+    >>> parameters("gk")
+    ['windows', 'foreshock_fraction', 'time_cutoff']
+    """
+    func = METHODS[method_name(method)]
+    return [n for n, p in inspect.signature(func).parameters.items()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
 def decluster(method: str, times, latitude, longitude, magnitudes, depth=None, **params
               ) -> DeclusterResult:
     """Decluster with the named method; ``params`` are those of the method's function.
@@ -54,6 +68,13 @@ def decluster(method: str, times, latitude, longitude, magnitudes, depth=None, *
     ('gardner_knopoff', 1)
     """
     name = method_name(method)
+    allowed = parameters(name)
+    for key in params:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            raise DataFormatError(f"{name} has no parameter {key!r}"
+                                  + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                                  key=key, expected=f"one of {', '.join(allowed)}")
     if name == "gardner_knopoff":
         return gardner_knopoff(times, latitude, longitude, magnitudes, **params)
     return METHODS[name](times, latitude, longitude, magnitudes, depth, **params)

@@ -48,11 +48,11 @@ from varpy._json import json_float, jsonable
 from varpy.exceptions import DataFormatError, FitError, UnknownFormatError
 from varpy.statistics import binning, bvalue
 from varpy.statistics import mc as completeness_methods
+from varpy.statistics.declustering.result import EARTH_RADIUS_KM, unit_vectors
 
 __all__ = ["QUANTITIES", "GridResult", "habermann_z", "seismicity_grid", "section_grid",
            "profile_coordinates", "b_value_map", "mc_map", "rate_change_map"]
 
-EARTH_RADIUS_KM = 6371.0088
 #: What a grid can hold, and the value arrays each gives.
 QUANTITIES = {"b_value": ("b_value", "b_sigma", "mc", "n", "radius_km"),
               "mc": ("mc", "n", "radius_km"),
@@ -174,9 +174,7 @@ def habermann_z(counts_before, counts_after) -> float:
 # ---------------------------------------------------------------------------------------------
 
 def _sphere_points(lat, lon):
-    la, lo = np.radians(lat), np.radians(lon)
-    c = np.cos(la)
-    return EARTH_RADIUS_KM * np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])
+    return EARTH_RADIUS_KM * unit_vectors(lat, lon)
 
 
 def _neighbourhoods(points, nodes, radius_km, n_nearest, max_radius_km):

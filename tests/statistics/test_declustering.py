@@ -35,6 +35,19 @@ def test_gk_fit_at_m5_matches_the_published_formula_values():
     assert dc.window("gardner_knopoff", 7.0)[1] == pytest.approx(10 ** 2.9629, rel=1e-12)
 
 
+@pytest.mark.parametrize("name, distances, seconds", [
+    ("gardner_knopoff", [39.994475, 63.107358], [12416915.980999, 77021813.941164]),
+    ("gruenthal", [56.62752, 79.180511], [18923361.968176, 78507969.029983]),
+    ("uhrhammer", [20.005355, 72.414025], [2354273.993272, 16983332.073632]),
+])
+def test_windows_equal_seismostats_reference_values(name, distances, seconds):
+    # the values of SeismoStats' test_distance_time_windows.py at M 5.0 and 6.6 (windows in km
+    # and in seconds), from the same published formulas
+    dist, days = dc.window(name, [5.0, 6.6])
+    np.testing.assert_allclose(dist, distances, atol=1e-6)
+    np.testing.assert_allclose(days * 86400.0, seconds, atol=1e-3)
+
+
 def test_gk_table_is_gardner_knopoff_1974_table_1():
     # Gardner & Knopoff (1974) BSSA 64, 1363, Table 1: M 5.0 -> 40 km, 155 days;
     # M 6.0 -> 54 km, 510 days; M 7.0 -> 70 km, 915 days

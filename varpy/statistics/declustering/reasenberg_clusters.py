@@ -7,7 +7,8 @@ as in the paper and ZMAP's implementation of it (Wiemer 2001):
 * interaction zone: an event of magnitude ``M`` has the crack radius
   ``r(M) = 0.011 * 10^(0.4 M)`` km (Kanamori & Anderson 1975, 30 bar stress drop); a later event
   is linked when it lies within ``rfact * r(M_i)`` of the current event ``i`` or, when ``i`` is
-  in a cluster, within ``r(M_big)`` of the cluster's largest event;
+  in a cluster and its look-ahead time exceeds ``tau_min``, within ``r(M_big)`` of the
+  cluster's largest event (ZMAP's two circles);
 * look-ahead time: ``tau_min`` for an event outside any cluster; inside a cluster
 
       tau = -ln(1 - p1) * dt / 10^((dM - 1) * 2/3),   dM = max((1 - xk) M_big - xmeff, 0)
@@ -146,7 +147,7 @@ def reasenberg(times, latitude, longitude, magnitudes, depth=None, *, tau_min: f
             if js.size == 0:
                 continue
         linked = dist(i, js) <= r_event[i]
-        if k >= 0:
+        if k >= 0 and tau > tau_min:
             b = big[k]
             linked |= dist(b, js) <= crack_radius(ms[b])
         for j in js[linked]:

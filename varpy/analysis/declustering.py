@@ -31,7 +31,7 @@ from varpy.exceptions import DataFormatError
 from varpy.management.timeconv import to_float_time
 from varpy.statistics import declustering as _dc
 
-__all__ = ["decluster", "METHODS"]
+__all__ = ["decluster", "nearest_neighbours", "METHODS"]
 
 #: Method names (aliases such as ``gk`` and ``nn`` are accepted too).
 METHODS = tuple(_dc.METHODS)
@@ -39,18 +39,7 @@ METHODS = tuple(_dc.METHODS)
 _COLUMNS = ("latitude", "longitude", "magnitude")
 
 
-def decluster(data: pd.DataFrame, method: str = "gardner_knopoff", **params):
-    """Decluster an event table; ``params`` are those of the method's function
-    (:func:`~varpy.statistics.declustering.gardner_knopoff`,
-    :func:`~varpy.statistics.declustering.reasenberg`,
-    :func:`~varpy.statistics.declustering.nearest_neighbour`).
-
-    Every row needs a time, an epicentre and a magnitude (depth is used by Reasenberg and by the
-    nearest neighbour with ``use_depth=True``; missing depths count as 0 km there). Rows with
-    missing values are refused rather than silently dropped: window them out first (e.g.
-    :func:`varpy.preparation.windows.magnitude_range` drops NaN magnitudes).
-    """
-    name = _dc.method_name(method)
+def _arrays(data: pd.DataFrame):
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"decluster takes a DataFrame, not {type(data).__name__}")
     missing = [c for c in ("time",) + _COLUMNS if c not in data.columns]
@@ -71,5 +60,27 @@ def decluster(data: pd.DataFrame, method: str = "gardner_knopoff", **params):
     depth = (data["depth"].to_numpy(dtype=float, na_value=np.nan)
              if "depth" in data.columns else np.zeros(len(data)))
     depth = np.where(np.isfinite(depth), depth, 0.0)
-    return _dc.decluster(name, t, arrays["latitude"], arrays["longitude"],
-                         arrays["magnitude"], depth, **params)
+    return t, arrays["latitude"], arrays["longitude"], arrays["magnitude"], depth
+
+
+def nearest_neighbours(data: pd.DataFrame, **params):
+    """Space-time-magnitude nearest neighbour of every event of the table
+    (:func:`varpy.statistics.declustering.nearest_neighbours`; ``params`` are its ``df``, ``b``,
+    ``q``, ``use_depth``, ``min_distance``)."""
+    return _dc.nearest_neighbours(*_arrays(data), **params)
+
+
+def decluster(data: pd.DataFrame, method: str = "gardner_knopoff", **params):
+    """Decluster an event table; ``params`` are those of the method's function
+    (:func:`~varpy.statistics.declustering.gardner_knopoff`,
+    :func:`~varpy.statistics.declustering.reasenberg`,
+    :func:`~varpy.statistics.declustering.nearest_neighbour`).
+
+    Every row needs a time, an epicentre and a magnitude (depth is used by Reasenberg and by the
+    nearest neighbour with ``use_depth=True``; missing depths count as 0 km there). Rows with
+    missing values are refused rather than silently dropped: window them out first (e.g.
+    :func:`varpy.preparation.windows.magnitude_range` drops NaN magnitudes).
+    """
+    name = _dc.method_name(method)
+    t, lat, lon, m, depth = _arrays(data)
+    return _dc.decluster(name, t, lat, lon, m, depth, **params)

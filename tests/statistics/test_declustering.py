@@ -311,3 +311,24 @@ def test_labels_do_not_depend_on_row_order(seed, method):
     inverse = np.argsort(perm)
     assert _partition(a.cluster) == _partition(b.cluster[inverse])
     assert np.array_equal(a.mainshock, b.mainshock[inverse])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 450),
+       grid=st.sampled_from([0.0, 0.05, 0.5]), days=st.sampled_from([False, True]))
+def test_fast_nearest_neighbours_equal_naive_on_random_catalogues(seed, n, grid, days):
+    # clustered or not, with repeated epicentres (grid) and repeated times (whole days):
+    # the block search returns the same parents (earliest on ties) and distances
+    rng = np.random.default_rng(seed)
+    t = np.sort(rng.uniform(0, 200.0, n))
+    if days:
+        t = np.floor(t)
+    lat = 37.0 + rng.uniform(0, 0.5, n)
+    lon = 15.0 + rng.uniform(0, 0.5, n)
+    if grid:
+        lat, lon = np.round(lat / grid) * grid, np.round(lon / grid) * grid
+    m = np.round(1.0 + rng.exponential(0.43, n), 1)
+    fast = nearest_neighbours(t, lat, lon, m)
+    parent, eta = nearest_neighbours_naive(t, lat, lon, m)
+    assert np.array_equal(fast.parent, parent)
+    np.testing.assert_allclose(fast.eta, eta, rtol=1e-10)

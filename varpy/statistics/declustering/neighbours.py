@@ -156,13 +156,19 @@ class _Search:
         j = np.repeat(queries, lens)
         e = self.eta(cand, j)
         gmin = np.minimum.reduceat(e, starts)
-        better = gmin < self.best[queries]
-        if not better.any():
+        current = self.best[queries]
+        could = gmin <= current
+        if not could.any():
             return
         # earliest candidate among those reaching the minimum
         at_min = e == np.repeat(gmin, lens)
         big = np.iinfo(np.int64).max
         first = np.minimum.reduceat(np.where(at_min, cand, big), starts)
+        # a smaller eta wins; an equal one only if it is an earlier event (ties go to the
+        # earliest candidate whatever the order of the search)
+        better = (gmin < current) | (could & np.isfinite(gmin) & (first < self.arg[queries]))
+        if not better.any():
+            return
         q = queries[better]
         self.best[q] = gmin[better]
         self.arg[q] = first[better]
@@ -283,7 +289,9 @@ def _block(s: _Search, node_lo, node_hi, q_lo, q_hi, b):
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             radius = np.exp((np.log(s.best[queries]) - np.log(dt) - logw_min) / s.df)
         radius = np.where(np.isfinite(s.best[queries]) & (dt > 0), radius, np.inf)
-        radius = np.minimum(radius, 4.0 * EARTH_RADIUS_KM)
+        # a hair wider, so that candidates exactly at the bound (equal eta: ties go to the
+        # earliest event) are not missed by the strict comparisons of the tree searches
+        radius = np.minimum(radius * (1.0 + 1e-9) + 1e-9, 4.0 * EARTH_RADIUS_KM)
         if s.rmin > 0:
             # every candidate has eta >= dt rmin^df w_min
             radius = np.where(radius > s.rmin, radius, -1.0)

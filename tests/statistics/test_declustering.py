@@ -332,3 +332,13 @@ def test_fast_nearest_neighbours_equal_naive_on_random_catalogues(seed, n, grid,
     parent, eta = nearest_neighbours_naive(t, lat, lon, m)
     assert np.array_equal(fast.parent, parent)
     np.testing.assert_allclose(fast.eta, eta, rtol=1e-10)
+
+
+def test_nearest_neighbours_round_trip_and_summary():
+    t, lat, lon, m, z = _clustered(6, n_bg=60)
+    nn = nearest_neighbours(t, lat, lon, m, z)
+    d = nn.to_dict()
+    json.dumps(d, allow_nan=False)                   # the first event's inf eta is "inf"
+    back = type(nn).from_dict(d)
+    assert back.to_dict() == d and np.isinf(back.eta).sum() == 1
+    assert "nearest neighbours of" in nn.summary()

@@ -6,6 +6,7 @@ Subcommands
 ==============  =================================================================================
 ``create``      create a project: ``varpy create Etna --type volcanic --root projects``
 ``add``         import a data file: ``varpy add projects/Etna ecvd cat.txt --metadata meta.txt``
+``inspect``     what varpy reads in a data file, without importing it: ``varpy inspect cat.txt``
 ``summary``     what a project holds
 ``mc``          completeness magnitude(s) and b-value of a catalogue
 ``fit``         fit one rate model on ``[start, end)`` (a single analysis)
@@ -52,7 +53,7 @@ Modules
 ==========================  =====================================================================
 :mod:`varpy.cli.output`     exit codes, text or JSON answers, error records, logging
 :mod:`varpy.cli.arguments`  reading command-line values; opening a project and its datatypes
-:mod:`varpy.cli.projects`   ``create``, ``add``, ``summary``, ``report``
+:mod:`varpy.cli.projects`   ``create``, ``add``, ``inspect``, ``summary``, ``report``
 :mod:`varpy.cli.analyses`   ``mc``, ``fit``, ``experiment``, ``plot``
 :mod:`varpy.cli.specs`      ``run``
 :mod:`varpy.cli.listing`    ``list``
@@ -84,7 +85,7 @@ from varpy.cli.arguments import (_catalogue_kind, _datatype, _executor_arg,  # n
 from varpy.cli.listing import _LISTS, _listing, cmd_list  # noqa: F401
 from varpy.cli.output import _clean  # noqa: F401
 from varpy.cli.parser import _common, _Parser  # noqa: F401
-from varpy.cli.projects import (_datatype_record, cmd_add, cmd_create,  # noqa: F401
+from varpy.cli.projects import (_datatype_record, cmd_add, cmd_create, cmd_inspect,  # noqa: F401
                                 cmd_report, cmd_summary)
 from varpy.cli.specs import cmd_run  # noqa: F401
 

@@ -13,7 +13,7 @@ from varpy._version import __version__
 from varpy.cli.analyses import cmd_decluster, cmd_experiment, cmd_fit, cmd_mc, cmd_plot
 from varpy.cli.listing import _LISTS, cmd_list
 from varpy.cli.output import UsageError
-from varpy.cli.projects import cmd_add, cmd_create, cmd_report, cmd_summary
+from varpy.cli.projects import cmd_add, cmd_create, cmd_inspect, cmd_report, cmd_summary
 from varpy.cli.specs import cmd_run
 
 
@@ -74,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace the datatype if present")
     p.add_argument("--option", action="append", metavar="KEY=VALUE",
                    help="importer option (repeatable)")
+
+    p = add("inspect", cmd_inspect, "what varpy reads in a data file, without importing it")
+    p.add_argument("file", help="data file")
+    p.add_argument("--kind", choices=("ecvd", "scvd", "evd", "ecld", "scld"),
+                   help="datatype to try (default: every datatype)")
+    p.add_argument("--format", help="importer (default: every importer is tried)")
+    p.add_argument("--metadata", help="metadata file (its format/location choose the importer)")
+    p.add_argument("--lines", type=int, default=500, help="lines parsed (default 500)")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="importer option (repeatable), e.g. colspecs=varpy")
 
     p = add("summary", cmd_summary, "what a project holds")
     p.add_argument("project")

@@ -43,6 +43,22 @@ def cmd_add(args, out: _Out) -> dict:
             "format": dt.metadata.get("format"), "start": start, "end": end}
 
 
+def cmd_inspect(args, out: _Out) -> dict:
+    from varpy.exceptions import DataFormatError
+    from varpy.management import importers
+    from varpy.management.metadata import read_metadata
+
+    options = _key_values(args.option, "--option")
+    metadata = read_metadata(args.metadata) if args.metadata else None
+    result = importers.sniff(args.file, kind=args.kind, format=args.format, metadata=metadata,
+                             head=args.lines, **options)
+    out.text(result.summary())
+    if result.format is None:
+        raise DataFormatError("no importer reads the file (their errors are listed above)",
+                              path=args.file, expected="a format of 'varpy list importers'")
+    return result.to_dict()
+
+
 def _datatype_record(dt) -> dict:
     start, end = dt.time_span
     return {"kind": dt.kind, "station": dt.station, "rows": len(dt), "start": start,

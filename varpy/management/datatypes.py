@@ -25,13 +25,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from varpy.exceptions import DataFormatError
+from varpy.exceptions import DataFormatError, SelectionError
 from varpy.management.models import Model, to_builtin
 from varpy.management.store import validate_name
 from varpy.management.timeconv import to_float_time
 
 __all__ = ["Datatype", "ECVD", "SCVD", "EVD", "ECLD", "SCLD", "DATATYPES", "datatype_class",
-           "datatype_key"]
+           "datatype_key", "require_coordinates"]
 
 _UTC = "datetime64[ns, UTC]"
 
@@ -245,11 +245,34 @@ class _Catalogue(Datatype):
 
 
 class ECVD(_Catalogue):
+    """Event catalogue, volcanic.
+
+    ``latitude``, ``longitude`` and ``depth`` may be absent from the input (early-warning
+    lists hold only times and magnitudes): they become NaN columns and the metadata key
+    ``absent_columns`` lists them. Time and magnitude analyses work on such catalogues; spatial
+    windows, maps and depth filters refuse them (:func:`require_coordinates`).
+    """
+
     kind = "ecvd"
     description = "event catalogue, volcanic"
     required = {"time": "time", "latitude": "float", "longitude": "float", "depth": "float",
                 "magnitude": "float"}
     optional = {"event_id": "string", "magnitude_type": "string", "place": "string"}
+    #: required columns that may be absent from the input (filled with NaN)
+    fillable: ClassVar[tuple[str, ...]] = ("latitude", "longitude", "depth")
+
+    def __init__(self, dataset=None, metadata=None, **kwargs):
+        absent = []
+        if isinstance(dataset, pd.DataFrame):
+            absent = [c for c in self.fillable if c not in dataset.columns]
+            if absent:
+                dataset = dataset.assign(**{c: np.nan for c in absent})
+        super().__init__(dataset, metadata, **kwargs)
+        imported = (self.metadata.get("import") or {}).get("absent_columns") or []
+        absent = [c for c in self.fillable if c in set(absent) | set(imported)]
+        if absent:
+            known = list(self.metadata.get("absent_columns") or [])
+            self.metadata["absent_columns"] = known + [c for c in absent if c not in known]
 
     def decluster(self, method: str = "gardner_knopoff", *, store: bool = True, **params):
         """Cluster labels of every event, none removed (see
@@ -341,6 +364,49 @@ def datatype_key(dt: Datatype) -> str:
     if dt.kind == "scvd":
         return f"scvd-{validate_name(str(dt.station), 'station name')}"
     return dt.kind
+
+
+def require_coordinates(dt: Datatype, what: str, columns=("latitude", "longitude")) -> None:
+    """Refuse a spatial operation on a datatype without coordinates (or depth).
+
+    Parameters
+    ----------
+    dt : Datatype
+    what : str
+        The operation, named in the message (e.g. ``'box window'``, ``'map'``).
+    columns : sequence of str
+        The columns the operation needs: ``('latitude', 'longitude')`` for areas and maps,
+        ``('depth',)`` for depth filters.
+
+    Raises
+    ------
+    SelectionError
+        A column is absent, recorded in ``metadata['absent_columns']``, or missing on every row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cat = ECVD(pd.DataFrame({"time": pd.to_datetime(["2011-10-10"], utc=True),
+    ...                          "magnitude": [2.1]}))
+    >>> cat.metadata["absent_columns"]
+    ['latitude', 'longitude', 'depth']
+    >>> require_coordinates(cat, "depth filter", ("depth",))
+    Traceback (most recent call last):
+    ...
+    varpy.exceptions.SelectionError: depth filter needs 'depth', which this ECVD does not have (absent from the imported file); use time and magnitude analyses, or import a catalogue with depth
+    """
+    recorded = set((getattr(dt, "metadata", None) or {}).get("absent_columns") or [])
+    frame = dt.dataset
+    lacking = [c for c in columns if c in recorded or c not in frame.columns
+               or (len(frame) and frame[c].isna().all())]
+    if lacking:
+        why = ("absent from the imported file" if set(lacking) <= recorded
+               else "no value on any row")
+        names = ", ".join(map(repr, lacking))
+        raise SelectionError(
+            f"{what} needs {names}, which this {dt.kind.upper()} does not have ({why}); use "
+            f"time and magnitude analyses, or import a catalogue with "
+            f"{' and '.join(lacking) if len(lacking) < 3 else 'coordinates and depth'}")
 
 
 # -- helpers ------------------------------------------------------------------------------------

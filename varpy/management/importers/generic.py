@@ -21,7 +21,9 @@ Examples
 """
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -40,6 +42,8 @@ __all__ = [
     "from_obspy_catalog",
     "TEXT_COLUMNS",
     "REQUIRED_COLUMNS",
+    "HEADER_NAMES",
+    "infer_columns",
 ]
 
 log = logging.getLogger(__name__)
@@ -50,14 +54,116 @@ TEXT_COLUMNS = frozenset({"event_id", "magnitude_type", "place", "intensity", "q
 #: Columns each datatype must have (docs/design.md); ``None`` entries mean "at least one value
 #: column".
 REQUIRED_COLUMNS = {
-    "ecvd": ("time", "latitude", "longitude", "depth", "magnitude"),
+    "ecvd": ("time", "magnitude"),
     "scvd": ("time", None),
     "evd": ("start",),
     "ecld": ("time", ("magnitude", "amplitude", "energy")),
     "scld": ("time", None),
 }
+#: ECVD columns that may be absent from a catalogue (early-warning lists hold only times and
+#: magnitudes): filled with NaN and recorded (import note ``absent_columns``).
+OPTIONAL_ECVD = ("latitude", "longitude", "depth")
 _VOLCANIC = ("ecvd", "scvd", "evd")
 _TIME_TARGETS = ("time", "start", "end")
+#: Header names (normalised: lower case, units in brackets dropped, separators as '_') that
+#: name a canonical column unambiguously.
+HEADER_NAMES = {
+    "time": ("time", "datetime", "date_time", "origin_time", "origintime", "timestamp",
+             "time_utc", "utc_time"),
+    "magnitude": ("magnitude", "mag", "ml", "md", "mw", "mb", "mbl", "mblg", "m"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "long", "lng"),
+    "depth": ("depth", "depth_km", "prof", "profundidad"),
+    "event_id": ("event_id", "eventid", "id", "evento", "event"),
+    "magnitude_type": ("magnitude_type", "mag_type", "magtype", "tipo_mag"),
+    "place": ("place", "region", "locality", "localizacion", "location"),
+    "intensity": ("intensity", "int", "inten"),
+    "amplitude": ("amplitude", "amp"),
+    "energy": ("energy",),
+    "start": ("start", "start_time", "onset", "start_date"),
+    "end": ("end", "end_time", "end_date"),
+}
+_DATE_NAMES = ("date", "fecha", "day")
+_CLOCK_NAMES = ("time", "hour", "hora", "clock", "time_of_day")
+#: Field separators by name: ``'blanks'`` (or ``'whitespace'``) is any run of blanks and tabs.
+SEPARATORS = {"blanks": r"\s+", "whitespace": r"\s+", "tab": "\t", "comma": ",",
+              "semicolon": ";"}
+
+
+def _normal(name) -> str:
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", str(name)).strip().lower()
+    text = re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+    return text
+
+
+def infer_columns(names, kind: str, path=None) -> dict:
+    """A ``columns=`` mapping from header names, where they are unambiguous.
+
+    ``time``/``datetime``/``origin_time`` (or ``date`` and ``time``/``hour`` joined), ``mag``/
+    ``ml``/``md``/``magnitude``, ``lat``, ``lon``, ``depth``, ``id``, ... (:data:`HEADER_NAMES`,
+    compared case-insensitively, units in brackets ignored). For SCVD and SCLD every other
+    column is a value column under its own name.
+
+    Raises
+    ------
+    DataFormatError
+        Two header names claim one canonical column, or a required column is not found; the
+        message lists the columns found and the canonical names they could map to.
+
+    Examples
+    --------
+    >>> infer_columns(["Date", "Time", "Md", "Lat (deg)"], "ecvd")
+    {'time': ('Date', 'Time'), 'magnitude': 'Md', 'latitude': 'Lat (deg)'}
+    """
+    names = list(names)
+    normal = {name: _normal(name) for name in names}
+    lookup = {alias: target for target, aliases in HEADER_NAMES.items() for alias in aliases}
+    claims: dict[str, list] = {}
+    dates = [n for n in names if normal[n] in _DATE_NAMES]
+    clocks = [n for n in names if normal[n] in _CLOCK_NAMES]
+    time_target = "start" if kind == "evd" else "time"
+    used = set()
+    if len(dates) == 1 and len(clocks) <= 1:
+        claims[time_target] = [tuple(dates + clocks) if clocks else dates[0]]
+        used.update(dates + clocks)
+    for name in names:
+        if name in used:
+            continue
+        target = lookup.get(normal[name])
+        if target == "time" and kind == "evd":
+            target = "start"
+        if target is not None:
+            claims.setdefault(target, []).append(name)
+    mapping = {}
+    for target, sources in claims.items():
+        if len(sources) > 1:
+            raise DataFormatError(
+                f"header columns {', '.join(map(repr, sources))} could each be {target!r}",
+                path=path, line=1, column=str(sources[0]),
+                expected=f"columns={{{target!r}: <one of them>, ...}}; "
+                         + _found_text(names, normal, lookup))
+        mapping[target] = sources[0]
+    if kind in ("scvd", "scld"):
+        mapped = {s for v in mapping.values() for s in (v if isinstance(v, tuple) else (v,))}
+        for name in names:
+            if name not in mapped and normal[name] and normal[name] not in mapping:
+                mapping[normal[name]] = name
+    for need in REQUIRED_COLUMNS[kind]:
+        needs = need if isinstance(need, tuple) else (need,)
+        if need is not None and not any(n in mapping for n in needs):
+            wanted = "one of " + ", ".join(needs) if len(needs) > 1 else repr(needs[0])
+            raise DataFormatError(
+                f"no header column is {wanted}, which a {kind} table needs", path=path, line=1,
+                column=needs[0], expected="columns={canonical: header name, ...}; "
+                + _found_text(names, normal, lookup))
+    return mapping
+
+
+def _found_text(names, normal, lookup) -> str:
+    found = ", ".join(f"{n!r}" + (f" (-> {lookup[normal[n]]})" if normal[n] in lookup else "")
+                      for n in names)
+    canon = ", ".join(HEADER_NAMES)
+    return f"header columns: {found}; canonical names: {canon}"
 
 
 def _check_mapping(columns, kind: str, path) -> dict:
@@ -93,24 +199,29 @@ def _check_mapping(columns, kind: str, path) -> dict:
     return mapping
 
 
-def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
+def read_table(path, *, columns: Mapping | None = None, kind: str = "ecvd", sep: str = ",",
                header: bool = True, time_format: str | None = None,
                time_unit: str = "seconds", missing: Sequence[float] = (),
-               encoding: str = "utf-8") -> pd.DataFrame:
+               encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV/TSV table whose columns are named by a user mapping.
 
     Parameters
     ----------
     path : path-like
-    columns : mapping
+    columns : mapping, optional
         ``{canonical name: source column}``. Source columns are header names, or 0-based
         positions when ``header=False``. A time column may join several source columns with a
-        space, e.g. ``{'time': ('date', 'hour')}`` with ``time_format='%d/%m/%Y %H:%M:%S'``.
+        space, e.g. ``{'time': ('date', 'hour')}`` with ``time_format='%d/%m/%Y %H:%M:%S'``
+        or, without a header, ``{'time': (0, 1, 2, 3)}`` with ``time_format='%Y %m %d %H:%M'``.
         Text columns (:data:`TEXT_COLUMNS`) stay text; the others are read as float64.
+        Default: inferred from unambiguous header names (:func:`infer_columns`). ECVD needs
+        only ``time`` and ``magnitude``: absent coordinates and depth are NaN columns (recorded
+        as the import note ``absent_columns``).
     kind : {'ecvd', 'scvd', 'evd', 'ecld', 'scld'}
         Datatype; decides the required columns (:data:`REQUIRED_COLUMNS`) and the time scale.
     sep : str
-        Field separator (``','``, ``'\\t'``, ``';'``).
+        Field separator (``','``, ``'\\t'``, ``';'``), or ``'blanks'`` for runs of blanks and
+        tabs (aligned tables).
     header : bool
         The first line holds column names.
     time_format : str, optional
@@ -120,7 +231,9 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         Laboratory kinds: unit of the time column, converted to seconds.
     missing : sequence of float
         Codes that mean "no value" in numeric columns (e.g. ``(-999,)``).
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -132,6 +245,17 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         raise DataFormatError(f"unknown datatype {kind!r}", path=path,
                               expected=f"one of {', '.join(TIME_COLUMNS)}")
     path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
+    if not isinstance(sep, str) or not sep:
+        raise DataFormatError(f"sep={sep!r}", path=path, key="sep",
+                              expected=f"one character or one of {', '.join(SEPARATORS)}")
+    sep = SEPARATORS.get(sep.lower(), sep)
+    if columns is None:
+        columns = _inferred(path, kind, sep, header, encoding)
+    if not isinstance(missing, (list, tuple, np.ndarray)) or not all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in missing):
+        raise DataFormatError(f"missing={missing!r}", path=path, key="missing",
+                              expected="a list of numbers that mean 'no value', e.g. [-999]")
     mapping = _check_mapping(columns, kind, path)
     sources = list(dict.fromkeys(s for group in mapping.values() for s in group))
     numeric_times = kind not in _VOLCANIC or str(time_format).lower() in ("ordinal", "unix")
@@ -185,9 +309,34 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
             result[target] = _numbers(table[group[0]], path, lines, group[0], missing)
     if kind == "evd" and "end" not in result:
         result["end"] = P.utc_series(np.full(len(table), np.iinfo(np.int64).min))
+    absent = [c for c in OPTIONAL_ECVD if c not in result] if kind == "ecvd" else []
+    for name in absent:
+        result[name] = np.full(len(table), np.nan)
     ordered = {k: result[k] for k in [TIME_COLUMNS[kind]] + [k for k in result
                                                              if k != TIME_COLUMNS[kind]]}
-    return P.assemble(ordered, sort_key)
+    frame = P.assemble(ordered, sort_key)
+    if absent:
+        P.add_note(frame, absent_columns=absent)
+    return frame
+
+
+def _inferred(path, kind, sep, header, encoding) -> dict:
+    """The column mapping inferred from the header (see :func:`infer_columns`)."""
+    if not header:
+        with open(path, encoding=encoding) as fh:
+            first = next((line for line in fh if line.strip()), "").rstrip("\r\n")
+        fields = re.split(sep, first.strip()) if sep == r"\s+" else first.split(sep)
+        raise DataFormatError(
+            "a table without a header needs columns= naming the fields by position", path=path,
+            key="columns", expected=f"e.g. columns={{'time': (0, 1), 'magnitude': 2}} for the "
+            f"{len(fields)} fields of the first line {fields[:8]}")
+    try:
+        names = pd.read_csv(path, sep=sep, nrows=0, encoding=encoding,
+                            engine="python" if len(sep) > 1 else "c").columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataFormatError(f"cannot read the header line: {exc}", path=path, line=1,
+                              expected="a header line of column names") from exc
+    return infer_columns([str(n) for n in names], kind, path)
 
 
 def _decode_error(path, encoding) -> DataFormatError:
@@ -262,16 +411,28 @@ def _time_column(table, group, kind, time_format, time_unit, path, lines, *, req
     return ns
 
 
-def read_csv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
-    """:func:`read_table` with comma-separated fields (registered as ``'csv'``)."""
-    options.setdefault("sep", ",")
-    return read_table(path, columns=columns, kind=kind, **options)
+def _with_separator(sep: str, name: str, doc: str):
+    """A :func:`read_table` whose ``sep`` defaults to ``sep``, with read_table's signature (so
+    that the registry checks its options)."""
+    def reader(path, **options):
+        options.setdefault("sep", sep)
+        return read_table(path, **options)
+
+    signature = inspect.signature(read_table)
+    reader.__signature__ = signature.replace(parameters=[
+        p.replace(default=sep) if p.name == "sep" else p
+        for p in signature.parameters.values()])
+    reader.__name__ = reader.__qualname__ = name
+    reader.__doc__ = doc
+    return reader
 
 
-def read_tsv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
-    """:func:`read_table` with tab-separated fields (registered as ``'tsv'``)."""
-    options.setdefault("sep", "\t")
-    return read_table(path, columns=columns, kind=kind, **options)
+read_csv_table = _with_separator(
+    ",", "read_csv_table", ":func:`read_table` with comma-separated fields (registered as "
+                           "``'csv'``).")
+read_tsv_table = _with_separator(
+    "\t", "read_tsv_table", ":func:`read_table` with tab-separated fields (registered as "
+                            "``'tsv'``).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,11 +599,11 @@ def read_quakeml(path) -> pd.DataFrame:
 
 _ALL = tuple(TIME_COLUMNS)
 register("csv", read_csv_table, kinds=_ALL,
-         description="comma-separated table with a header; option columns={canonical: source}"
-                     ", time_format, time_unit, missing")
+         description="comma-separated table; columns={canonical: source} (inferred from a "
+                     "header when unambiguous), header, time_format, time_unit, missing")
 register("tsv", read_tsv_table, kinds=_ALL,
-         description="tab-separated table with a header; option columns={canonical: source}"
-                     ", time_format, time_unit, missing")
+         description="tab-separated table; columns={canonical: source} (inferred from a "
+                     "header when unambiguous), header, time_format, time_unit, missing")
 register("quakeml", read_quakeml, kinds=("ecvd",),
          description="QuakeML event file, through obspy.read_events")
 register("obspy", read_obspy, kinds=("ecvd",),

@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -46,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varpy.exceptions import DataFormatError, DataWarning
+from varpy.exceptions import DataFormatError, DataWarning, UnknownFormatError
 from varpy.management.importers import _parsing as P
 from varpy.management.importers.registry import register
 from varpy.management.timeconv import from_ordinal_days
@@ -61,6 +62,9 @@ __all__ = [
     "read_etna_eruptions",
     "INGV_MAGNITUDE_TYPES",
     "IGN_FIXED_VARPY_SLICES",
+    "IGN_FIXED_FIELDS",
+    "ign_fixed_zones",
+    "ign_fixed_layout",
     "HVO_SLICES",
 ]
 
@@ -95,7 +99,7 @@ _ETNA_FIELDS = (
 )
 
 
-def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_ingv(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the INGV-CT (Catania) Etna earthquake catalogue.
 
     The file is tab-separated without a header, one event a line (CRLF or LF)::
@@ -109,9 +113,9 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
     Parameters
     ----------
     path : path-like
-    encoding : str
-        Text encoding (the INGV file is ASCII; use ``'latin-1'`` for copies with accented
-        place names).
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (copies with
+        accented place names); a BOM is dropped.
 
     Returns
     -------
@@ -141,14 +145,15 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
     place = columns.pop("place")
     columns.update(event_id=event_id, magnitude_type=magnitude_type, place=place)
     # copy=False: no consolidation copy of the float columns (nothing else holds them)
-    return pd.DataFrame(columns, copy=False)
+    return P.note_order(pd.DataFrame(columns, copy=False), order)
 
 
 def _etna_moved_columns(raw: dict, order) -> dict:
     columns = {name: P.take(raw[name].to_numpy(dtype=np.float64), order)
                for name in ("latitude", "longitude", "depth")}
     columns["magnitude"] = _mask_codes(P.take(raw["magnitude"].to_numpy(), order), (0.0,))
-    columns["place"] = P.take(raw["place"], order)  # INGV place names carry no padding
+    # real copies may pad the last field with blanks: trimmed (and empty -> missing)
+    columns["place"] = P.clean_text(P.take(raw["place"], order))
     return columns
 
 
@@ -179,7 +184,7 @@ def _check_header(path, header_lines: list[str], pattern: str, expected: str) ->
                               expected=f"{expected}; did you choose the right importer?")
 
 
-def read_ign_web(path, *, encoding: str = "latin-1") -> pd.DataFrame:
+def read_ign_web(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read a catalogue copied from the IGN (Instituto Geográfico Nacional) web search.
 
     Tab-separated, latin-1, two header lines (``Evento Fecha Hora Lat Long Prof.`` /
@@ -199,7 +204,7 @@ def read_ign_web(path, *, encoding: str = "latin-1") -> pd.DataFrame:
     """
     table = P.DelimitedFile(path, _IGN_WEB_FIELDS, sep="\t", header_lines=2, encoding=encoding,
                             format_name="ign_web")
-    header = P.read_header_lines(table.path, 2, encoding)
+    header = P.read_header_lines(table.path, 2, table.encoding)
     _check_header(table.path, header, r"fecha", "the IGN web table header "
                   "('Evento  Fecha  Hora  Lat  Long  Prof.')")
     raw = table.read()
@@ -216,123 +221,238 @@ def read_ign_web(path, *, encoding: str = "latin-1") -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # IGN fixed width
 # --------------------------------------------------------------------------------------------
-#: Character spans VarPy 2016 hard-coded for the IGN fixed-width catalogue (``colspecs="varpy"``).
+#: Character spans VarPy 2016 hard-coded for the IGN fixed-width catalogue (``colspecs="varpy"``;
+#: varpy-2016.md section 3.4). Used as given they cut a minus sign off (``-0.1`` -> ``0.1``), so
+#: ``colspecs="varpy"`` widens each to the zone the data occupy around it.
 IGN_FIXED_VARPY_SLICES = {
     "event_id": (5, 12), "date": (17, 27), "clock": (34, 42), "latitude": (50, 57),
     "longitude": (64, 75), "depth": (85, 87), "magnitude": (114, 117),
 }
-#: Header labels of the IGN fixed-width catalogue, in order (prefixes, lower case, no accents).
-_IGN_FIXED_LABELS = (
-    ("event_id", "evento"), ("date", "fecha"), ("clock", "hora"), ("latitude", "lat"),
-    ("longitude", "lon"), ("depth", "prof"), ("intensity", "int"), ("magnitude", "mag"),
-    ("magnitude_type", "tipo"), ("place", "locali"),
-)
+#: Field order of the IGN fixed-width catalogue and the header label of each (for messages).
+IGN_FIXED_FIELDS = {
+    "event_id": "Evento", "date": "Fecha", "clock": "Hora", "latitude": "Latitud",
+    "longitude": "Longitud", "depth": "Prof. (Km)", "intensity": "Inten.", "magnitude": "Mag.",
+    "magnitude_type": "Tipo Mag.", "place": "Localizacion",
+}
 _IGN_FIXED_REQUIRED = ("date", "clock", "latitude", "longitude", "depth", "magnitude")
+_IGN_FIXED_NUMERIC = ("latitude", "longitude", "depth", "magnitude")
 #: Codes the IGN fixed-width catalogue uses for "no value".
 IGN_FIXED_MISSING = (999.0,)
+_DATE_DMY = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_CLOCK = r"^\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?$"
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_DECIMAL = r"^[+-]?(\d+\.\d*|\.\d+)$"
+#: IGN magnitude-type codes (numbers) and the usual magnitude names.
+_MAGNITUDE_TYPE = r"^(\d{1,3}|(?i:ml|md|mw|mb|ms|mc|me|mn|mlv|mblg|mbl|mwp|mww|mwr))$"
 
 
-def ign_fixed_spans(header: str, lines: pa.Array) -> dict[str, tuple[int, int | None]]:
-    """Character spans of the IGN fixed-width fields, found from the header and the data.
+def _share(lines: pa.Array, zone, pattern: str) -> tuple[float, int]:
+    """Fraction of the non-blank values of ``zone`` that match ``pattern``, and their count."""
+    values = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(lines, zone[0], zone[1]))
+    values = values.filter(pc.greater(pc.utf8_length(values), 0))
+    if len(values) == 0:
+        return 0.0, 0
+    return pc.sum(pc.match_substring_regex(values, pattern)).as_py() / len(values), len(values)
 
-    The header gives each field's zone (from its label to the next label). The data give the
-    runs of character positions that hold a non-blank character on at least one line; each run
-    is assigned to the zone it overlaps most, so values may be left- or right-aligned under
-    their labels. The place text takes everything from its label to the end of the line.
+
+def ign_fixed_zones(lines: pa.Array, *, header: str = ""):
+    """Character spans of the IGN fixed-width fields, found from the value lines alone.
+
+    Character positions blank on every line separate the columns
+    (:func:`~varpy.management.importers._fixed.value_zones`). The zones are mapped to the
+    fields by order and content: an optional id before the date (``dd/mm/yyyy``), the time
+    (``hh:mm:ss``), three numeric zones (latitude, longitude, depth), then optional intensity
+    zones (anything before the first zone of decimal numbers), the magnitude, the magnitude
+    type (when the header names ``Tipo`` or the zone holds only type codes such as ``4`` or
+    ``mbLg``), and the place from the start of the next zone to the end of the line (place
+    names hold spaces). Header labels are not used for positions (real exports centre or shift
+    them).
+
+    Returns
+    -------
+    spans : dict or None
+        ``{field: (start, stop)}`` (``stop`` None for the place), or None when the zones are
+        ambiguous.
+    reason : str
+        Why the zones are ambiguous ('' when they are not).
     """
-    low = header.lower()
-    starts, pos = {}, 0
-    for name, label in _IGN_FIXED_LABELS:
-        found = low.find(label, pos)
-        if found < 0:
-            continue
-        starts[name] = found
-        pos = found + len(label)
-    missing = [n for n in _IGN_FIXED_REQUIRED if n not in starts]
-    if missing:
-        raise ValueError(f"header lacks the labels of {', '.join(missing)}")
-    names = list(starts)
-    bounds = [starts[n] for n in names] + [1 << 30]
-    place_start = starts.get("place", 1 << 30)
-    width = min(place_start, int(pc.max(pc.utf8_length(lines)).as_py() or 0))
-    prefix = pc.utf8_slice_codeunits(lines, 0, width)
-    prefix = pc.replace_substring_regex(prefix, r"[^\x00-\x7f]", "x")  # one byte a character
-    prefix = pc.utf8_rpad(prefix, width, " ")
-    data = np.frombuffer(prefix.buffers()[2], dtype=np.uint8)
-    offsets = np.frombuffer(prefix.buffers()[1], dtype=np.int64)[prefix.offset:]
-    matrix = data[offsets[0]:offsets[0] + len(prefix) * width].reshape(len(prefix), width)
-    occupied = np.concatenate([[False], ~np.isin(matrix, (32, 9)).all(axis=0), [False]])
-    edges = np.flatnonzero(np.diff(occupied.astype(np.int8)))
-    spans: dict[str, list[int]] = {}
-    for run_start, run_stop in zip(edges[0::2], edges[1::2]):
-        overlaps = [max(0, min(run_stop, bounds[i + 1]) - max(run_start, bounds[i]))
-                    for i in range(len(names))]
-        owner = names[int(np.argmax(overlaps))]
-        lo, hi = spans.get(owner, (run_start, run_stop))
-        spans[owner] = (min(lo, run_start), max(hi, run_stop))
-    result = {name: (int(lo), int(hi)) for name, (lo, hi) in spans.items()}
-    for i, name in enumerate(names):
-        if name not in result and name != "place":  # blank on every line (e.g. intensity)
-            result[name] = (bounds[i], min(bounds[i + 1], place_start))
-    if "place" in starts:
-        result["place"] = (max([place_start] + [hi for n, (lo, hi) in result.items()
-                                                 if n != "place"]), None)
-    return result
+    zones = P.value_zones(lines)
+    dates = [i for i, z in enumerate(zones) if _share(lines, z, _DATE_DMY)[0] > 0.5]
+    if not dates:
+        return None, f"no zone of dd/mm/yyyy dates among the {len(zones)} zones"
+    d = dates[0]
+    if d + 1 >= len(zones) or _share(lines, zones[d + 1], _CLOCK)[0] <= 0.5:
+        return None, "no zone of hh:mm:ss times after the dates"
+    if d > 1:
+        return None, f"{d} zones before the dates (expected at most the event id)"
+    spans = {"event_id": zones[0]} if d == 1 else {}
+    spans.update(date=zones[d], clock=zones[d + 1])
+    after = zones[d + 2:]
+    if len(after) < 4:
+        return None, (f"{len(after)} zones after the time (expected latitude, longitude, "
+                      "depth and magnitude)")
+    # by order: a bad value among them gets its located error when parsed
+    spans.update(zip(("latitude", "longitude", "depth"), after[:3]))
+    rest = after[3:]
+    magnitude = None
+    for j, zone in enumerate(rest):
+        numbers, count = _share(lines, zone, _NUMBER)
+        if count and numbers == 1.0 and _share(lines, zone, _DECIMAL)[0] > 0:
+            magnitude = j
+            break
+    if magnitude is None:
+        return None, "no zone of decimal magnitudes after the depth"
+    if magnitude:
+        spans["intensity"] = (rest[0][0], rest[magnitude - 1][1])
+    spans["magnitude"] = rest[magnitude]
+    tail = rest[magnitude + 1:]
+    if tail and ("tipo" in header.lower()
+                 or _share(lines, tail[0], _MAGNITUDE_TYPE)[0] == 1.0):
+        spans["magnitude_type"] = tail[0]
+        tail = tail[1:]
+    if tail:
+        spans["place"] = (tail[0][0], None)
+    return spans, ""
 
 
-def read_ign_fixed(path, *, encoding: str = "latin-1", colspecs=None) -> pd.DataFrame:
+def _snap_to_zones(spans: dict, zones: list) -> dict:
+    """Each span widened to the data zones it overlaps, unless that runs into another span."""
+    out = {}
+    for name, (start, stop) in spans.items():
+        end = 1 << 30 if stop is None else stop
+        hit = [z for z in zones if z[0] < end and z[1] > start]
+        lo = min([start] + [z[0] for z in hit])
+        hi = None if stop is None else max([stop] + [z[1] for z in hit])
+        others = [s for n, s in spans.items() if n != name]
+        clash = any(o[0] < (hi or 1 << 30) and (o[1] or 1 << 30) > lo for o in others)
+        out[name] = (start, stop) if clash else (lo, hi)
+    return out
+
+
+def _check_colspecs(colspecs, path) -> dict:
+    expected = ("{field: (start, stop)} with 0-based character positions (stop None = end "
+                f"of line) for {', '.join(_IGN_FIXED_REQUIRED)}, or 'varpy'")
+    if not isinstance(colspecs, Mapping):
+        raise DataFormatError(f"colspecs must be a mapping or 'varpy', not {colspecs!r}",
+                              path=path, key="colspecs", expected=expected)
+    spans = {}
+    for name, span in colspecs.items():
+        if name not in IGN_FIXED_FIELDS:
+            raise UnknownFormatError("colspecs field", str(name), IGN_FIXED_FIELDS)
+        ok = (isinstance(span, (tuple, list)) and len(span) == 2
+              and isinstance(span[0], (int, np.integer)) and not isinstance(span[0], bool)
+              and (span[1] is None or (isinstance(span[1], (int, np.integer))
+                                       and not isinstance(span[1], bool)))
+              and span[0] >= 0 and (span[1] is None or span[1] > span[0]))
+        if not ok:
+            raise DataFormatError(f"colspecs[{name!r}] = {span!r} is not a character span",
+                                  path=path, key="colspecs", expected=expected)
+        spans[name] = (int(span[0]), None if span[1] is None else int(span[1]))
+    absent = [n for n in _IGN_FIXED_REQUIRED if n not in spans]
+    if absent:
+        raise DataFormatError(f"colspecs lacks {', '.join(absent)}", path=path, key="colspecs",
+                              expected=expected)
+    return spans
+
+
+def ign_fixed_layout(path, *, encoding: str | None = None, colspecs=None):
+    """The lines of an IGN fixed-width file and the character span of each field.
+
+    Returns ``(lines, spans, how)`` where ``lines`` is a
+    :class:`~varpy.management.importers._fixed.TextLines`, ``spans`` maps fields to
+    ``(start, stop)`` and ``how`` says where the spans come from (``'value zones'``,
+    ``'varpy slices'`` or ``'colspecs'``). Used by :func:`read_ign_fixed` and
+    :func:`varpy.management.importers.sniff`.
+    """
+    path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
+    first = P.read_header_lines(path, 1, encoding)
+    header_lines = 0 if first and re.search(r"\d{1,2}/\d{1,2}/\d{4}", first[0]) else 1
+    lines = P.TextLines(path, encoding=encoding, header_lines=header_lines)
+    header = lines.header[0] if lines.header else ""
+    if colspecs is None:
+        spans, reason = ign_fixed_zones(lines.lines, header=header)
+        if spans is not None:
+            how = "value zones"
+        else:
+            log.info("%s: %s; using VarPy's IGN slices", path, reason)
+            colspecs = "varpy"
+            how = f"varpy slices ({reason})"
+    else:
+        how = "colspecs"
+    if isinstance(colspecs, str):
+        if colspecs.lower() != "varpy":
+            raise DataFormatError(f"colspecs={colspecs!r}", path=path, key="colspecs",
+                                  expected="'varpy' or {field: (start, stop)}")
+        spans = _snap_to_zones(dict(IGN_FIXED_VARPY_SLICES), P.value_zones(lines.lines))
+        how = how if how != "colspecs" else "varpy slices"
+    elif colspecs is not None:
+        spans = _check_colspecs(colspecs, path)
+    lines.check_boundaries(spans, IGN_FIXED_FIELDS)
+    return lines, spans, how
+
+
+def _check_truncated(lines, spans) -> None:
+    """The last line must not stop inside a numeric or date/time field while the other lines
+    go on past that field (a line cut short by a truncated export)."""
+    if len(lines) < 2:
+        return
+    lengths = pc.utf8_length(pc.utf8_rtrim_whitespace(lines.lines)).to_numpy(
+        zero_copy_only=False)
+    length = int(lengths[-1])
+    for name in ("date", "clock", *_IGN_FIXED_NUMERIC):
+        start, stop = spans[name]
+        if stop is not None and start < length < stop and (lengths[:-1] > stop).mean() > 0.5:
+            raise lines.error(len(lines) - 1,
+                              f"the line ends inside {IGN_FIXED_FIELDS[name]} (character "
+                              f"{length}, the field spans {start + 1}-{stop}) where the other "
+                              "lines go on: a truncated line?", IGN_FIXED_FIELDS[name],
+                              "complete lines; remove or complete the last line")
+
+
+def read_ign_fixed(path, *, encoding: str | None = None, colspecs=None) -> pd.DataFrame:
     """Read the IGN fixed-width catalogue (VarPy's ``Hierro`` format).
 
-    One header line (``Evento  Fecha  Hora  Latitud  Longitud  Prof. (Km)  Inten.  Mag.
-    Tipo Mag.  Localizacion``), then one event a line with ``dd/mm/yyyy`` dates and ``hh:mm:ss``
-    times. The fields are located from the header's label positions and the data (see
-    :func:`ign_fixed_spans`), so the reader does not depend on exact character columns. ``999``
-    and blanks mark missing numbers (NaN); a blank intensity is missing.
+    An optional header line (``Evento  Fecha  Hora  Latitud  Longitud  Prof. (Km)  Inten.
+    Mag.  Tipo Mag.  Localizacion``), then one event a line with ``dd/mm/yyyy`` dates and
+    ``hh:mm:ss`` times. The fields are located from the value lines alone (see
+    :func:`ign_fixed_zones`), so centred or shifted header labels, values aligned left, right
+    or centred, blank intensities and place names with spaces do not matter; if the zones are
+    ambiguous, VarPy's slices (:data:`IGN_FIXED_VARPY_SLICES`) are used, widened to the data.
+    Every slice is checked not to cut through a value. ``999`` and blanks mark missing numbers
+    (NaN); a blank intensity is missing.
 
     Parameters
     ----------
     path : path-like
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
     colspecs : dict or 'varpy', optional
-        Explicit ``{column: (start, stop)}`` character spans (0-based, stop exclusive; ``None``
-        stop = end of line) instead of the header, or ``'varpy'`` for VarPy 2016's spans
-        (:data:`IGN_FIXED_VARPY_SLICES`).
+        Explicit ``{field: (start, stop)}`` character spans (0-based, stop exclusive; ``None``
+        stop = end of line; fields as in :data:`IGN_FIXED_FIELDS`), or ``'varpy'`` for VarPy
+        2016's spans (:data:`IGN_FIXED_VARPY_SLICES`, widened to keep signs).
 
     Returns
     -------
     pandas.DataFrame
-        ``time``, ``latitude``, ``longitude``, ``depth``, ``magnitude`` and, where present,
-        ``event_id``, ``intensity``, ``magnitude_type`` (text) and ``place``.
+        ``time``, ``latitude``, ``longitude``, ``depth``, ``magnitude``, ``intensity`` and,
+        where present, ``event_id``, ``magnitude_type`` (text) and ``place``.
     """
-    lines = P.TextLines(path, encoding=encoding, header_lines=1)
-    if colspecs is None:
-        try:
-            spans = ign_fixed_spans(lines.header[0] if lines.header else "", lines.lines)
-        except ValueError as exc:
-            raise DataFormatError(
-                f"cannot locate the fields from the header: {exc}", path=lines.path, line=1,
-                expected="the IGN header 'Evento Fecha Hora Latitud Longitud Prof. (Km) Inten. "
-                         "Mag. Tipo Mag. Localizacion', or colspecs=") from exc
-    elif isinstance(colspecs, str) and colspecs.lower() == "varpy":
-        spans = dict(IGN_FIXED_VARPY_SLICES)
-    else:
-        spans = {str(k): (int(v[0]), None if v[1] is None else int(v[1]))
-                 for k, v in dict(colspecs).items()}
-        absent = [n for n in _IGN_FIXED_REQUIRED if n not in spans]
-        if absent:
-            raise DataFormatError(f"colspecs lacks {', '.join(absent)}", path=lines.path,
-                                  expected=f"spans for {', '.join(_IGN_FIXED_REQUIRED)}")
+    lines, spans, _ = ign_fixed_layout(path, encoding=encoding, colspecs=colspecs)
+    _check_truncated(lines, spans)
     fields = {name: lines.field(*span) for name, span in spans.items()}
     time_ns = (lines.times(fields["date"], "%d/%m/%Y", "Fecha")
                + lines.times(fields["clock"], "%H:%M:%S", "Hora"))
     columns = {"time": P.utc_series(time_ns)}
-    labels = {"latitude": "Latitud", "longitude": "Longitud", "depth": "Prof. (Km)",
-              "magnitude": "Mag."}
     for name in _ECVD_FLOATS:
-        columns[name] = _mask_codes(lines.numbers(fields[name], labels[name]), IGN_FIXED_MISSING)
+        columns[name] = _mask_codes(lines.numbers(fields[name], IGN_FIXED_FIELDS[name]),
+                                    IGN_FIXED_MISSING)
     for name in ("event_id", "intensity", "magnitude_type", "place"):
         if name in fields:
             columns[name] = P.clean_text(fields[name])
+        elif name == "intensity" and colspecs is None:
+            columns[name] = pd.Series([None] * len(time_ns), dtype="str")
     return P.assemble(columns, time_ns)
 
 
@@ -348,7 +468,7 @@ _IMO_FIELDS = (
 )
 
 
-def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.DataFrame:
+def read_imo(path, *, encoding: str | None = None, resolution: str = "ms") -> pd.DataFrame:
     """Read the Icelandic Met Office table VarPy's scraper wrote.
 
     Tab-separated numbers without a header: time as a VarPy ordinal day (proleptic Gregorian
@@ -359,7 +479,9 @@ def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.Dat
     Parameters
     ----------
     path : path-like
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
     resolution : str
         Times are rounded to this pandas frequency (default ``'ms'``): a float ordinal day
         resolves about 10 microseconds, so finer digits are float noise.
@@ -370,6 +492,7 @@ def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.Dat
         ``time``, ``latitude``, ``longitude``, ``depth``, ``magnitude``.
     """
     path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
     extra = _count_fields(path, encoding) - len(_IMO_FIELDS)
     if extra < 0:
         raise DataFormatError(f"the first data line has {extra + len(_IMO_FIELDS)} fields",
@@ -439,7 +562,7 @@ HVO_SLICES = {
 }
 
 
-def read_hvo(path, *, encoding: str = "latin-1") -> pd.DataFrame:
+def read_hvo(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the Hawaiian Volcano Observatory fixed-width catalogue.
 
     Character spans are :data:`HVO_SLICES`: year, month, day, hour, minute, seconds x 100,
@@ -499,7 +622,7 @@ def read_hvo(path, *, encoding: str = "latin-1") -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Etna tilt (SCVD)
 # --------------------------------------------------------------------------------------------
-def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str | None = None) -> pd.DataFrame:
     """Read an INGV-CT tilt series: ``dd/mm/yyyy<TAB>value`` a line, no header.
 
     Parameters
@@ -507,7 +630,9 @@ def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str = "utf-8") -
     path : path-like
     value_name : str
         Name of the value column (default ``'tilt'``, microradians in the INGV files).
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -541,7 +666,7 @@ _ERUPTION_FIELDS = (
 )
 
 
-def read_etna_eruptions(path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_eruptions(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the Etna eruption list (EFFORT compilation from INGV reports).
 
     Tab-separated, no header, one eruption a line (extra empty fields at the end are

@@ -285,3 +285,18 @@ def test_inspect_of_a_file_no_importer_reads_is_a_data_error(capsys, tmp_path):
     code, out, err = run(capsys, "inspect", junk, "--kind", "ecvd")
     assert code == cli.EXIT_DATA
     assert "no importer reads the file" in err
+
+
+def test_change_rate_and_b(capsys, project):
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "beta", "--window",
+                            "30D", "--bin", "1D", "--no-store")
+    assert code == 0 and doc["result"]["statistic"] == "beta"
+    assert len(doc["result"]["value"]) == len(doc["result"]["window_start"]) > 0
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "b", "--mc", "1.5",
+                            "--n-m", "50", "--no-store")
+    assert code == 0 and 0 <= doc["result"]["p_value"] <= 1
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "b")
+    assert code == cli.EXIT_USAGE
+    code, doc, _ = run_json(capsys, "mc", project, "--method", "maxc", "--b-method",
+                            "b_more_positive", "--no-store")
+    assert code == 0 and doc["b_value"]["method"] == "b_more_positive"

@@ -452,3 +452,16 @@ def test_validator_never_crashes(tmp_path_factory, document):
     assert (spec is None) == bool(problems)
     for p in problems:
         assert isinstance(p, SpecError) and str(p)
+
+
+def test_significance_figures_run_from_a_spec(volcano_dir):
+    text = MINIMAL + """figures:
+  - name: rate_change
+    options: {window: 30D, bin_width: 1D, statistic: beta}
+  - name: b_significance
+    options: {mc: 1.5, n_m: 50}
+"""
+    assert problems_of(volcano_dir, text) == []
+    result = run_spec(write_spec(volcano_dir, text), workdir=volcano_dir)
+    names = " ".join(str(p) for p in result.figures)
+    assert "rate_change" in names and "b_significance" in names

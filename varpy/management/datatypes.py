@@ -27,6 +27,7 @@ import pandas as pd
 
 from varpy.exceptions import DataFormatError, SelectionError
 from varpy.management.models import Model, to_builtin
+from varpy.management.schema import SCHEMAS
 from varpy.management.store import validate_name
 from varpy.management.timeconv import to_float_time
 
@@ -243,6 +244,37 @@ class _Catalogue(Datatype):
             self.record_output(f"b_{method}", result)
         return result
 
+    def a_value(self, method: str = "classic", *, store: bool = True, **options):
+        """Gutenberg-Richter a-value (see :func:`varpy.analysis.avalues.a_value`)."""
+        from varpy.analysis import avalues
+
+        result = avalues.a_value(self.dataset, method, time_column=self.time_column, **options)
+        if store:
+            self.record_output(f"a_{result.method}", result)
+        return result
+
+    def b_significance(self, mc, *, store: bool = True, **options):
+        """Mirwald et al. (2024) test of b-value variation in time (see
+        :func:`varpy.analysis.significance.b_significance`)."""
+        from varpy.analysis import significance
+
+        result = significance.b_significance(self.dataset, mc, time_column=self.time_column,
+                                             **options)
+        if store:
+            self.record_output("b_significance", result)
+        return result
+
+    def rate_change(self, *, store: bool = True, **options):
+        """z-value or beta in moving windows (see
+        :func:`varpy.analysis.significance.rate_change`)."""
+        from varpy.analysis import significance
+
+        result = significance.rate_change(self.dataset, time_column=self.time_column,
+                                          **options)
+        if store:
+            self.record_output(f"rate_change_{result.statistic}", result)
+        return result
+
 
 class ECVD(_Catalogue):
     """Event catalogue, volcanic.
@@ -255,11 +287,10 @@ class ECVD(_Catalogue):
 
     kind = "ecvd"
     description = "event catalogue, volcanic"
-    required = {"time": "time", "latitude": "float", "longitude": "float", "depth": "float",
-                "magnitude": "float"}
-    optional = {"event_id": "string", "magnitude_type": "string", "place": "string"}
+    required = SCHEMAS["ecvd"].required
+    optional = SCHEMAS["ecvd"].optional
     #: required columns that may be absent from the input (filled with NaN)
-    fillable: ClassVar[tuple[str, ...]] = ("latitude", "longitude", "depth")
+    fillable: ClassVar[tuple[str, ...]] = SCHEMAS["ecvd"].fillable
 
     def __init__(self, dataset=None, metadata=None, **kwargs):
         absent = []
@@ -290,8 +321,8 @@ class ECVD(_Catalogue):
 class SCVD(Datatype):
     kind = "scvd"
     description = "sampled continuous series, volcanic (one station)"
-    required = {"time": "time"}
-    optional = {"tilt": "float"}
+    required = SCHEMAS["scvd"].required
+    optional = SCHEMAS["scvd"].optional
 
     @classmethod
     def validate(cls, df, *, source=None):
@@ -306,29 +337,25 @@ class EVD(Datatype):
     kind = "evd"
     description = "eruptions"
     time_column = "start"
-    required = {"start": "time", "end": "time"}
-    optional = {"type": "string", "vent": "string", "elevation": "string", "area": "float",
-                "volume": "float", "duration": "float", "description": "string"}
+    required = SCHEMAS["evd"].required
+    optional = SCHEMAS["evd"].optional
 
 
 class ECLD(_Catalogue):
     kind = "ecld"
     description = "event catalogue, laboratory (acoustic emissions)"
     calendar = False
-    required = {"time": "time"}
-    one_of = ("magnitude", "amplitude", "energy")
-    optional = {"magnitude": "float", "amplitude": "float", "energy": "float", "x": "float",
-                "y": "float", "z": "float", "event_id": "string"}
+    required = SCHEMAS["ecld"].required
+    one_of = SCHEMAS["ecld"].one_of
+    optional = SCHEMAS["ecld"].optional
 
 
 class SCLD(Datatype):
     kind = "scld"
     description = "sampled continuous series, laboratory"
     calendar = False
-    required = {"time": "time"}
-    optional = {"time_minutes": "float", "stress": "float", "axial_strain": "float",
-                "strain": "float", "pore_volume": "float", "confining_pressure": "float",
-                "pore_pressure": "float", "effective_pressure": "float"}
+    required = SCHEMAS["scld"].required
+    optional = SCHEMAS["scld"].optional
 
     @classmethod
     def validate(cls, df, *, source=None):

@@ -15,6 +15,18 @@ import pyarrow.compute as pc
 from varpy.exceptions import DataWarning
 
 
+#: The float columns of an event catalogue (ECVD).
+ECVD_FLOATS = ("latitude", "longitude", "depth", "magnitude")
+
+
+def mask_codes(values, codes) -> np.ndarray:
+    """``values`` as float64 with the missing-value ``codes`` (999, -999, ...) turned into NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    if codes:
+        values = np.where(np.isin(values, codes), np.nan, values)
+    return values
+
+
 def sort_order(key: np.ndarray) -> np.ndarray | None:
     """Stable sort order of ``key`` (int64 ns or float64, NaN last), or None if already sorted."""
     key = np.asarray(key)

@@ -30,8 +30,8 @@ from varpy.management.importers._times import (  # noqa: F401
     NAT, YEAR_MAX, YEAR_MIN, _NAT, _NS_PER_S, _code_matrix, civil_ns, datetime_ns,
     days_from_civil, strptime_checked, utc_series)
 from varpy.management.importers._columns import (  # noqa: F401
-    IMPORT_NOTES, add_note, assemble, clean_text, integer_text, labels_from_codes, note_order,
-    sort_order, take)
+    ECVD_FLOATS, IMPORT_NOTES, add_note, assemble, clean_text, integer_text, labels_from_codes,
+    mask_codes, note_order, sort_order, take)
 from varpy.management.importers._delimited import (  # noqa: F401
     _SEP_NAMES, DelimitedFile, Field)
 from varpy.management.importers._fixed import TextLines, char_matrix, value_zones  # noqa: F401

@@ -34,6 +34,7 @@ from varpy.management.importers import _parsing as P
 from varpy.management.importers.registry import (IMPORT_NOTES, KINDS, TIME_COLUMNS, available,
                                                  _parameters, check_options, detect_format,
                                                  get)
+from varpy.management.schema import SCHEMAS
 
 __all__ = ["SniffResult", "sniff", "HEAD_LINES"]
 
@@ -264,9 +265,7 @@ def _field_labels(fmt: str, options: dict) -> list[str]:
 
 
 def _missing(kind: str, frame: pd.DataFrame) -> list[str]:
-    from varpy.management.datatypes import datatype_class
-
-    cls = datatype_class(kind)
+    cls = SCHEMAS[kind.lower()]
     wanted = list(cls.required) + [c for c in cls.optional if c not in cls.required]
     out = [c for c in cls.required if c not in frame.columns or frame[c].isna().all()]
     if cls.one_of and not any(c in frame.columns for c in cls.one_of):

@@ -216,10 +216,12 @@ def _require_columns(dt: Datatype, columns: Sequence[str], op: str) -> None:
     if missing:
         raise SelectionError(f"{op}: {_describe(dt)} has no column(s) {missing}; its columns "
                              f"are {list(dt.dataset.columns)}")
-    # A catalogue imported without coordinates holds them as NaN columns: refuse, never select
-    # nothing silently.
+    # A catalogue imported without coordinates holds them as NaN columns (recorded in its
+    # metadata): refuse, never select nothing silently. A subset whose rows happen to lack
+    # values is a legitimate (possibly empty) selection.
     spatial = [c for c in columns if c in ("latitude", "longitude", "depth")]
-    if spatial and dt.kind == "ecvd":
+    absent = set(dt.metadata.get("absent_columns") or ())
+    if dt.kind == "ecvd" and absent.intersection(spatial):
         require_coordinates(dt, op, spatial)
 
 

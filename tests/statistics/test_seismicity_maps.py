@@ -110,13 +110,25 @@ def test_rate_change_map_detects_a_doubled_rate():
                                                          rel=0.2)
 
 
-def test_habermann_z_formula_and_sign():
-    a = np.array([3, 5, 4, 6, 2.0])
-    b = np.array([1, 0, 2, 1.0])
-    z = (a.mean() - b.mean()) / np.sqrt(a.var() / 5 + b.var() / 4)
-    assert sm.habermann_z(a, b) == pytest.approx(z)
-    assert sm.habermann_z(b, a) == pytest.approx(-z)
-    assert np.isnan(sm.habermann_z([2, 2], [2, 2]))
+def test_z_value_map_is_the_rate_change_z_of_each_node():
+    # the node's z is varpy.statistics.rate_change.z_value of its counts in bins laid out
+    # from the split (Habermann 1983: (R1 - R2) / sqrt(S1^2/n1 + S2^2/n2), ddof 1)
+    from varpy.statistics import rate_change
+
+    rng = np.random.default_rng(12)
+    t = rng.uniform(0, 1000, 3000)
+    lat, lon = rng.uniform(37.0, 38.0, t.size), rng.uniform(14.0, 15.0, t.size)
+    g = sm.rate_change_map(lat, lon, t, split_time=420.0, lat_nodes=[37.5], lon_nodes=[14.5],
+                           radius_km=25.0, bin_days=50.0)
+    sel = haversine_km(37.5, 14.5, lat, lon) <= 25.0
+    before = np.histogram(t[sel], 420.0 - 50.0 * np.arange(8, -1, -1))[0]   # 8 bins
+    after = np.histogram(t[sel], 420.0 + 50.0 * np.arange(0, 12))[0]        # 11 bins
+    a, b = before.astype(float), after.astype(float)
+    z = (a.mean() - b.mean()) / np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    assert g.value[0, 0] == pytest.approx(z) == pytest.approx(rate_change.z_value(a, b))
+    with pytest.raises(DataFormatError, match="two in each"):
+        sm.rate_change_map(lat, lon, t, split_time=420.0, lat_nodes=[37.5], lon_nodes=[14.5],
+                           radius_km=25.0, bin_days=300.0)
 
 
 def test_section_recovers_b_by_depth_and_keeps_only_the_swath():

@@ -7,8 +7,10 @@ or its ``n_nearest`` events (constant number; the radius each node needed is ret
 * ``"mc"``: completeness of the node's events (:func:`varpy.statistics.mc.completeness`);
 * ``"b_value"``: Mc (given, or estimated per node as above), then b and its Shi-Bolt
   uncertainty of the events at or above it (:func:`varpy.statistics.bvalue.estimate_b`);
-* ``"z_value"``: the rate change between the events before and after ``split_time``
-  (:func:`habermann_z`).
+* ``"z_value"``: Habermann's z between the events before and after ``split_time``
+  (:func:`varpy.statistics.rate_change.z_value`, positive for a rate decrease; counts in bins
+  of ``bin_days`` laid out from the split outwards, :func:`~varpy.statistics.rate_change.
+  binned_counts`).
 
 Minimum-event rule (ZMAP's ``Nmin``): a node with fewer than ``min_events`` usable events
 (above its Mc for b-values) is NaN, and the number of such nodes is reported
@@ -48,9 +50,10 @@ from varpy._json import json_float, jsonable
 from varpy.exceptions import DataFormatError, FitError, UnknownFormatError
 from varpy.statistics import binning, bvalue
 from varpy.statistics import mc as completeness_methods
+from varpy.statistics import rate_change
 from varpy.statistics.declustering.result import EARTH_RADIUS_KM, unit_vectors
 
-__all__ = ["QUANTITIES", "GridResult", "habermann_z", "seismicity_grid", "section_grid",
+__all__ = ["QUANTITIES", "GridResult", "seismicity_grid", "section_grid",
            "profile_coordinates", "b_value_map", "mc_map", "rate_change_map"]
 
 #: What a grid can hold, and the value arrays each gives.
@@ -141,35 +144,6 @@ class GridResult:
 
 
 # ---------------------------------------------------------------------------------------------
-# the rate-change statistic
-# ---------------------------------------------------------------------------------------------
-
-def habermann_z(counts_before, counts_after) -> float:
-    """Habermann's (1983) z-value between two periods of binned event counts.
-
-    ``z = (R1 - R2) / sqrt(S1^2 / n1 + S2^2 / n2)`` with ``R`` the mean count per bin, ``S^2``
-    the variance (ddof=0, as ZMAP) and ``n`` the number of bins of each period. Positive z is a
-    rate *decrease* after the split (quiescence), negative an increase. NaN when both variances
-    are zero or a period has no bin.
-
-    Examples
-    --------
-    Means 5 and 2, variances 0.5 and 0.5, four bins each: z = 3 / sqrt(0.125 + 0.125):
-
-    >>> habermann_z([4, 6, 5, 5], [1, 2, 3, 2])
-    6.0
-    """
-    a = np.asarray(counts_before, dtype=float)
-    b = np.asarray(counts_after, dtype=float)
-    if a.size == 0 or b.size == 0:
-        return math.nan
-    den = a.var() / a.size + b.var() / b.size
-    if not den > 0:
-        return math.nan
-    return float((a.mean() - b.mean()) / math.sqrt(den))
-
-
-# ---------------------------------------------------------------------------------------------
 # neighbourhoods
 # ---------------------------------------------------------------------------------------------
 
@@ -234,8 +208,14 @@ def _grid_values(quantity, points, nodes, shape, magnitudes, times, *, radius_km
         if not bin_days > 0:
             raise DataFormatError(f"bin_days={bin_days!r}", key="bin_days",
                                   expected="a positive number of days")
-        edges_a = split_time - bin_days * np.arange(int((split_time - t0) // bin_days), -1, -1)
-        edges_b = split_time + bin_days * np.arange(0, int((t1 - split_time) // bin_days) + 1)
+        n_a = int(math.floor((split_time - t0) / bin_days + 1e-9))
+        n_b = int(math.floor((t1 - split_time) / bin_days + 1e-9))
+        if n_a < 2 or n_b < 2:
+            raise DataFormatError(f"bin_days={bin_days!r} leaves {n_a} bin(s) before the split "
+                                  f"and {n_b} after; the z-value needs at least two in each",
+                                  key="bin_days", expected="a bin shorter than half of each "
+                                  "period")
+        start_a = split_time - n_a * bin_days
     for k, idx in enumerate(groups):
         out["n"][k] = idx.size
         if idx.size < min_events:
@@ -243,11 +223,11 @@ def _grid_values(quantity, points, nodes, shape, magnitudes, times, *, radius_km
             continue
         if quantity == "z_value":
             t = times[idx]
-            ca = np.histogram(t, edges_a)[0] if edges_a.size > 1 else np.zeros(0)
-            cb = np.histogram(t, edges_b)[0] if edges_b.size > 1 else np.zeros(0)
-            out["z_value"][k] = habermann_z(ca, cb)
-            out["rate_before"][k] = ca.mean() / bin_days if ca.size else np.nan
-            out["rate_after"][k] = cb.mean() / bin_days if cb.size else np.nan
+            ca = rate_change.binned_counts(t, start_a, split_time, bin_days)
+            cb = rate_change.binned_counts(t, split_time, split_time + n_b * bin_days, bin_days)
+            out["z_value"][k] = rate_change.z_value(ca, cb)
+            out["rate_before"][k] = ca.mean() / bin_days
+            out["rate_after"][k] = cb.mean() / bin_days
             if not np.isfinite(out["z_value"][k]):
                 failed += 1
             continue

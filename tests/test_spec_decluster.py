@@ -74,3 +74,20 @@ def test_run_records_the_labels_and_keeps_the_background(folder):
     assert "decluster_gardner_knopoff" in project.ecvd.outputs
     assert "declustering (gardner_knopoff)" in result.summary()
     assert result.to_dict()["decluster"]["n_clusters"] == dc["n_clusters"]
+
+
+def test_declustering_and_map_figures_from_a_spec(folder):
+    path = _write(folder, """
+        decluster: {method: nn}
+        figures:
+          - {name: declustered_rate, options: {method: nearest_neighbour}}
+          - nearest_neighbours
+          - {name: seismicity_map, options: {quantity: mc, spacing: 0.1, n_nearest: 100}}
+          - {name: cross_section, options: {start: [37.6, 14.9], end: [37.8, 15.1],
+                                            width_km: 10.0}}
+        outputs: {tables: false, report: false}
+        """)
+    result = run_spec(path, workdir=folder)
+    assert len(result.figures) == 4
+    assert all((folder / "out" / "V" / f).is_file() for f in result.figures)
+    assert result.decluster["keep"] is None

@@ -37,7 +37,8 @@ def test_decluster_records_labels(capsys, project):
     assert code == 0 and doc["method"] == "gardner_knopoff"
     assert doc["parameters"]["windows"] == "uhrhammer"
     labels = DeclusterResult.from_dict(doc["labels"])
-    assert labels.n_events == doc["n"] == 1365 and labels.n_clusters == doc["n_clusters"]
+    n_all = len(varpy.open(project).ecvd)
+    assert labels.n_events == doc["n"] == n_all and labels.n_clusters == doc["n_clusters"]
     stored = varpy.open(project).ecvd.outputs["decluster_gardner_knopoff"]
     assert stored["result"]["parameters"]["windows"] == "uhrhammer"
 
@@ -45,7 +46,7 @@ def test_decluster_records_labels(capsys, project):
 def test_decluster_with_a_selection_and_bad_options(capsys, project):
     code, doc = _json(capsys, "decluster", project, "--method", "reasenberg", "--select",
                       "magnitude=1.5,", "--no-store")
-    assert code == 0 and doc["n"] < 1365 and doc["labels"] is None
+    assert code == 0 and doc["n"] < len(varpy.open(project).ecvd) and doc["labels"] is None
     code, doc = _json(capsys, "decluster", project, "--method", "dbscan")
     assert code != 0 and "dbscan" in doc["error"]["message"]
     code, doc = _json(capsys, "decluster", project, "--option", "tau=3")

@@ -69,8 +69,15 @@ def _check_entry(chk: _Checker, kp, name: str, e: dict, calendar: bool) -> dict:
     out: dict = {}
     num = chk.number
     if name == "a_value":
-        out["method"] = chk.string(kp + ("method",), e.get("method", "classic"),
-                                   choices=_a_methods(), what="a-value method")
+        from varpy.statistics import avalue
+
+        raw = e.get("method", "classic")
+        if isinstance(raw, str):
+            raw = raw.replace("-", "_")
+        out["method"] = chk.string(kp + ("method",), raw, choices=_a_methods(),
+                                   what="a-value method")
+        if out["method"] is not None:
+            out["method"] = avalue.a_method_name(out["method"])
         for key in ("mc", "m_ref", "b"):
             if e.get(key) is not None:
                 out[key] = num(kp + (key,), e[key])

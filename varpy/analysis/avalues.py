@@ -1,5 +1,6 @@
 """Gutenberg-Richter a-value of a catalogue: classic, positive (consecutive pairs) and
-more-positive, the a-positive of van der Elst & Page 2023 (:class:`AValueResult`, the same contract as :class:`~varpy.analysis.magnitudes.BValueResult`).
+more-positive, the a-positive of van der Elst & Page 2023 (:class:`AValueResult`, the same
+contract as :class:`~varpy.analysis.magnitudes.BValueResult`).
 
 The estimators and their assumptions are described in :mod:`varpy.statistics.avalue`. When
 no b-value is given, the positive estimators take b-positive (van der Elst 2021, which rests on

@@ -118,6 +118,9 @@ def test_run_records_writes_and_summarises_each_analysis(folder):
     stored = json.loads((folder / "out" / "V" / "Output" / "b_weichert-ecvd.json")
                         .read_text(encoding="utf-8"))
     assert stored["provenance"]["statistics"]["result"]["b"] == pytest.approx(b.b, rel=1e-12)
+    header, first = (folder / "out" / "V" / "Output" / "rate_change_beta-ecvd.csv") \
+        .read_text(encoding="utf-8").splitlines()[:2]
+    assert header.startswith("window_start,window_end,value") and first.startswith("2000-01-")
     run = json.loads((folder / "out" / "V" / "Output" / "run.json").read_text(encoding="utf-8"))
     assert [r["name"] for r in run["statistics"]] == names
 

@@ -21,7 +21,8 @@ section's first Mc when that section is present; the b-value significance test n
 the two.
 
 May import: :mod:`varpy.spec.check`, :mod:`varpy.spec.steps`, :mod:`varpy.spec.schema`,
-:mod:`varpy.exceptions`, and lazily :mod:`varpy.statistics.avalue`.
+:mod:`varpy.exceptions`, and lazily :mod:`varpy.statistics.avalue`,
+:mod:`varpy.analysis._catalogue` (``iso``), :mod:`varpy.write` and pandas.
 """
 from __future__ import annotations
 
@@ -287,12 +288,22 @@ def _table(res):
 
     from varpy._json import jsonable
 
+    from varpy.analysis._catalogue import iso
+
     d = res.to_dict()
+    calendar = getattr(res, "time_kind", None) == "datetime"
+    unit = getattr(res, "time_unit", "day")
     for cols in (("window_start", "window_end", "value", "n_window", "n_reference"),
                  ("series_time", "b_series")):
         if all(isinstance(d.get(c), list) for c in cols):
             n = min(len(d[c]) for c in cols)
-            return pd.DataFrame({c: np.asarray(d[c][:n], dtype=float) for c in cols})
+            table = pd.DataFrame({c: np.asarray(d[c][:n], dtype=float) for c in cols})
+            if calendar:        # the float time scale back to UTC times
+                for c in ("window_start", "window_end", "series_time"):
+                    if c in table:
+                        table[c] = pd.to_datetime([iso(v, True, unit) for v in table[c]],
+                                                  utc=True, format="ISO8601")
+            return table
     row = {k: (json.dumps(jsonable(v)) if isinstance(v, (list, dict, tuple)) else v)
            for k, v in d.items() if k != "result_type"}
     return pd.DataFrame([row])

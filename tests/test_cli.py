@@ -306,3 +306,28 @@ def test_change_rate_and_b(capsys, project):
     code, doc, _ = run_json(capsys, "mc", project, "--method", "maxc", "--b-method",
                             "b_more_positive", "--no-store")
     assert code == 0 and doc["b_value"]["method"] == "b_more_positive"
+
+
+def test_mc_with_period_b_values_and_a_values(capsys, project):
+    from varpy.analysis.avalues import a_value
+    from varpy.analysis.bvalue_more import b_weichert
+
+    code, doc, _ = run_json(capsys, "mc", project, "--method", "maxc", "--b-method", "weichert",
+                            "--period", "2000-01-01,2.0", "--period", "2003-01-01,1.8",
+                            "--a-value", "positive", "--a-value", "classic", "--m-ref", "2.0",
+                            "--no-store")
+    assert code == 0 and set(doc["a_values"]) == {"positive", "classic"}
+    cat = varpy.open(project).ecvd.dataset
+    b = b_weichert(cat, [("2000-01-01", 2.0), ("2003-01-01", 1.8)], 0.1)
+    assert doc["b_value"]["b"] == pytest.approx(b.b, rel=1e-12)
+    a = a_value(cat, "positive", mc=doc["mc"]["maxc"]["mc"], m_ref=2.0)
+    assert doc["a_values"]["positive"]["a"] == pytest.approx(a.a, rel=1e-12)
+    assert doc["a_values"]["classic"]["m_ref"] == 2.0
+    code, out, _ = run(capsys, "mc", project, "--b-method", "kijko_smit", "--no-store")
+    assert code == 0 and "Kijko-Smit" in out                      # one period at the first Mc
+    code, doc, err = run_json(capsys, "mc", project, "--period", "2000-01-01,2.0")
+    assert code == cli.EXIT_USAGE and "weichert" in doc["error"]["message"]
+    code, doc, _ = run_json(capsys, "mc", project, "--b-method", "weichert", "--period", "2.0")
+    assert code == cli.EXIT_USAGE and "START,MC" in doc["error"]["message"]
+    code, doc, _ = run_json(capsys, "mc", project, "--a-value", "postive", "--no-store")
+    assert code != 0 and "positive" in json.dumps(doc["error"])

@@ -95,3 +95,41 @@ def test_recovery_and_coverage_under_improving_completeness():
     assert abs(np.mean(errs["positive"])) < 0.005
     assert abs(np.mean(errs["more_positive"])) < 0.005
     assert np.mean(errs["classic"]) < -0.1                  # the incomplete count
+
+
+def test_published_a_positive_is_more_positive_seismostats_value():
+    # SeismoStats' AMorePositiveAValueEstimator (their implementation of van der Elst & Page
+    # 2023's a-positive) documents 0.730070812347905 for this example: mc 2.0, dm 0.1, b 1
+    m = np.array([2.1, 2.3, 2.0, 2.0, 2.1, 2.2, 2.1, 2.3, 2.0, 2.0])
+    t = np.arange(1.0, 11.0)
+    fit = av.estimate_a_more_positive(m, t, 0.1, 1.0, mc=2.0)
+    assert fit.a == pytest.approx(0.730070812347905, abs=1e-12)
+    # the consecutive-pair estimator is a different one (SeismoStats' APositive gives 0.954)
+    assert abs(av.estimate_a_positive(m, t, 0.1, 1.0, mc=2.0).a - 0.730070812347905) > 0.05
+
+
+def _paper_a_positive(m, t, b, mc, delta):
+    """van der Elst & Page (2023) a-positive, written out as a plain loop: for each event the
+    wait to the next later event at least delta larger (open to the last event when none),
+    scaled by 10^(-b (m_i + delta - mc)); rate = closed waits / sum of scaled waits."""
+    n_closed, total = 0, 0.0
+    for i in range(len(m)):
+        j = next((k for k in range(i + 1, len(m)) if m[k] >= m[i] + delta - 1e-9), None)
+        wait = (t[j] if j is not None else t[-1]) - t[i]
+        n_closed += j is not None
+        total += wait * 10 ** (-b * (m[i] + delta - mc))
+    return math.log10(n_closed / total * (t[-1] - t[0]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_more_positive_equals_the_published_formula_on_fixed_samples(seed):
+    rng = np.random.default_rng(seed)
+    m = np.round(1.0 + rng.exponential(1 / (1.0 * math.log(10)), 300), 1)
+    t = np.sort(rng.uniform(0.0, 50.0, 300))
+    for delta in (0.1, 0.3):
+        fit = av.estimate_a_more_positive(m, t, 0.1, 1.1, mc=1.0, delta=delta)
+        assert fit.a == pytest.approx(_paper_a_positive(m, t, 1.1, 1.0, delta), abs=1e-10)
+    # continuous magnitudes, delta 0.2
+    mcont = 1.0 + rng.exponential(1 / math.log(10), 300)
+    fit = av.estimate_a_more_positive(mcont, t, 0.0, 1.0, mc=1.0, delta=0.2)
+    assert fit.a == pytest.approx(_paper_a_positive(mcont, t, 1.0, 1.0, 0.2), abs=1e-10)

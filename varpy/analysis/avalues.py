@@ -1,5 +1,6 @@
-"""Gutenberg-Richter a-value of a catalogue: classic, a-positive, a-more-positive
-(:class:`AValueResult`, the same contract as :class:`~varpy.analysis.magnitudes.BValueResult`).
+"""Gutenberg-Richter a-value of a catalogue: classic, positive (consecutive pairs) and
+more-positive, the a-positive of van der Elst & Page 2023 (:class:`AValueResult`, the same
+contract as :class:`~varpy.analysis.magnitudes.BValueResult`).
 
 The estimators and their assumptions are described in :mod:`varpy.statistics.avalue`. When
 no b-value is given, the positive estimators take b-positive (van der Elst 2021, which rests on
@@ -93,8 +94,9 @@ class AValueResult(ResultDict):
         return self.a
 
     def summary(self) -> str:
-        name = {"classic": "classic", "positive": "a-positive",
-                "more_positive": "a-more-positive"}.get(self.method, self.method)
+        name = {"classic": "classic", "positive": "positive, consecutive pairs",
+                "more_positive": "more-positive: a-positive of van der Elst & Page 2023"
+                }.get(self.method, self.method)
         text = f"a = {fmt(self.a)} +/- {fmt(self.sigma)} ({name}"
         if self.ci is not None:
             text += f"; {self.conf_level:.0%} interval {fmt(self.ci[0])} to {fmt(self.ci[1])}"

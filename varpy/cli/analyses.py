@@ -39,13 +39,63 @@ def cmd_mc(args, out: _Out) -> dict:
         lines.append(res.summary())
     first = results[methods[0]]
     b = None
-    if math.isfinite(first.mc):
+    periods = _periods_arg(getattr(args, "period", None))
+    if periods:
+        b = _period_b_value(dt, args, periods)
+        lines.append(b.summary())
+    elif math.isfinite(first.mc):
         b = dt.b_value(mc=first, method=args.b_method, dm=args.dm, store=not args.no_store)
         lines.append(b.summary())
+    a_values = _a_values(dt, args, first)
+    lines.extend(r.summary() for r in a_values.values())
     out.text("\n".join(lines))
     return {"project": str(project.path), "datatype": kind, "n": len(dt),
             "mc": {m: r.to_dict() for m, r in results.items()},
-            "b_value": None if b is None else b.to_dict()}
+            "b_value": None if b is None else b.to_dict(),
+            "a_values": {m: r.to_dict() for m, r in a_values.items()}}
+
+
+_PERIOD_METHODS = ("weichert", "kijko_smit")
+
+
+def _periods_arg(items) -> list | None:
+    """``--period START,MC`` (repeatable) into ``[(start, mc), ...]``; START a date or a
+    number (laboratory seconds)."""
+    out = []
+    for item in items or ():
+        start, sep, mc = (s.strip() for s in str(item).rpartition(","))
+        if not sep or not start:
+            raise UsageError(f"--period {item!r} is not START,MC (e.g. 2003-01-01,1.5)")
+        try:
+            mc_value = float(mc)
+        except ValueError:
+            raise UsageError(f"--period {item!r}: Mc {mc!r} is not a number") from None
+        try:
+            start_value = float(start)
+        except ValueError:
+            start_value = start
+        out.append((start_value, mc_value))
+    return out or None
+
+
+def _period_b_value(dt, args, periods):
+    """Weichert or Kijko-Smit b on the completeness periods of ``--period``."""
+    name = str(args.b_method).lower().replace("-", "_")
+    if name not in _PERIOD_METHODS:
+        raise UsageError(f"--period applies to --b-method {' or '.join(_PERIOD_METHODS)}, "
+                         f"not {args.b_method}")
+    return dt.b_value(method=name, periods=periods, dm=args.dm, store=not args.no_store)
+
+
+def _a_values(dt, args, first) -> dict:
+    """``--a-value METHOD`` (repeatable) at the first Mc, with ``--m-ref`` and ``--scaling``."""
+    out = {}
+    mc = first.mc if math.isfinite(first.mc) else None
+    for method in getattr(args, "a_value", None) or ():
+        res = dt.a_value(method, mc=mc, dm=args.dm, m_ref=args.m_ref, scaling=args.scaling,
+                         store=not args.no_store)
+        out[res.method] = res
+    return out
 
 
 def _duration_arg(value):

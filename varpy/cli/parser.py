@@ -96,12 +96,22 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "the first gives the b-value)")
     p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
     p.add_argument("--b-method", default="tinti_mulargia",
-                   help="tinti_mulargia, utsu, aki, b_positive, b_more_positive")
+                   help="tinti_mulargia, utsu, aki, b_positive, b_more_positive; weichert, "
+                        "kijko_smit (with --period, else one period at the first Mc)")
     p.add_argument("--legacy", action="store_true", help="VarPy 2016 Mc rules")
     p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
                    help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="Mc method option")
     p.add_argument("--no-store", action="store_true", help="do not record in the project")
+    p.add_argument("--period", action="append", metavar="START,MC",
+                   help="completeness period for --b-method weichert or kijko_smit "
+                        "(repeatable), e.g. 2000-01-01,2.0 --period 2003-01-01,1.5")
+    p.add_argument("--a-value", action="append", metavar="METHOD",
+                   help="a-value at the first Mc: classic, positive, more_positive "
+                        "(repeatable)")
+    p.add_argument("--m-ref", type=float, help="reference magnitude of the a-values")
+    p.add_argument("--scaling", type=float,
+                   help="divide the a-values' counts by this (e.g. years or km2)")
 
     p = add("change", cmd_change, "significance of a change of rate (z, beta) or of b")
     p.add_argument("project")

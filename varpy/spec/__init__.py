@@ -1,7 +1,8 @@
 """YAML experiment specs: a whole varpy workflow in one file, checked before anything runs.
 
 A spec names a project, the data files to import, the windows to apply, the completeness
-analysis, the models and experiments to run, the figures and outputs to write and where to
+analysis, the seismicity statistics (``statistics``: a-values, b-values on completeness
+periods, b significance, rate change; :mod:`varpy.spec.stats`), the models and experiments to run, the figures and outputs to write and where to
 run (serially or on Dask). ``varpy run spec.yaml`` (:mod:`varpy.cli`) and :func:`run_spec` run
 it; :func:`load_spec` only reads and validates it.
 

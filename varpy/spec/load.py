@@ -21,6 +21,7 @@ from varpy.spec.schema import (_CATALOGUES, _IF_EXISTS, _PROJECT_TYPES, _TOP, FI
 from varpy.spec.sections import (_check_completeness, _check_data, _check_decluster,
                                  _check_executor, _check_experiment, _check_figures,
                                  _check_models, _check_select)
+from varpy.spec.stats import _check_statistics
 
 
 def parse_spec(text: str, *, path=None, workdir=None,
@@ -91,6 +92,10 @@ def parse_spec(text: str, *, path=None, workdir=None,
     catalogue = next((k for k in _CATALOGUES if k in kinds), "ecvd")
     out["completeness"] = _check_completeness(chk, raw.get("completeness"), catalogue, kinds)
 
+    # statistics ---------------------------------------------------------------------------------
+    out["statistics"] = _check_statistics(chk, raw.get("statistics"), catalogue, kinds,
+                                          calendar, (out["completeness"] or {}).get("dm"))
+
     # models -------------------------------------------------------------------------------------
     model_names = _model_names()
     models = _check_models(chk, ("models",), raw.get("models", []), model_names)
@@ -125,7 +130,8 @@ def parse_spec(text: str, *, path=None, workdir=None,
 
     imported = {src["kind"] for src in out["data"]}
     if if_exists != "reuse" and out["data"] and None not in imported:
-        checks = [(("completeness", "datatype"), (out["completeness"] or {}).get("datatype"))]
+        checks = [(("completeness", "datatype"), (out["completeness"] or {}).get("datatype")),
+                  (("statistics", "datatype"), (out["statistics"] or {}).get("datatype"))]
         checks += [(kp + ("datatype",), e["datatype"])
                    for kp, e in zip(exp_keys, out["experiments"])]
         for kp, kind in checks:

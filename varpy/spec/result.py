@@ -26,6 +26,10 @@ class RunResult:
         ``{"datatype", "n", "mc": {method: value}, "b": {...}}`` of the selected catalogue.
     decluster : dict or None
         ``{"method", "parameters", "n_events", "n_clusters", "background_fraction", "keep"}``.
+    statistics : list of dict
+        One record per entry of the spec's ``statistics`` section: ``analysis``, ``name``
+        (of its ``Output/`` tables and datatype output), ``key``, ``summary`` and the main
+        numbers (a, b, p-value, largest rate-change statistic).
     experiments : list of dict
         One record per experiment and model: ``name``, ``type``, ``model``, ``status``
         (``ok``, ``flagged`` or ``failed``) and the main numbers (single: parameters, ``loglik``,
@@ -49,6 +53,7 @@ class RunResult:
     completeness: dict | None = None
     experiments: list = field(default_factory=list)
     decluster: dict | None = None
+    statistics: list = field(default_factory=list)
     figures: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     report: str | None = None
@@ -82,6 +87,8 @@ class RunResult:
             lines.append(f"  completeness of {c['datatype']} ({c['n']} events): Mc {mcs}"
                          + (f"; b = {_fmt_num(b.get('b'))} +- {_fmt_num(b.get('sigma'))} "
                             f"({b.get('method')}, {b.get('n')} events)" if b else ""))
+        for st in self.statistics:
+            lines.append(f"  {st['analysis']}: {st['summary']}")
         for e in self.experiments:
             head = f"  {e['name']} [{e['type']}] {e['model']}: {e['status']}"
             if e["status"] == "failed":
@@ -121,6 +128,7 @@ class RunResult:
                 "project_id": self.project_id, "datatypes": dict(self.datatypes),
                 "completeness": to_builtin(self.completeness),
                 "decluster": to_builtin(self.decluster),
+                "statistics": to_builtin(self.statistics),
                 "experiments": to_builtin(self.experiments), "figures": list(self.figures),
                 "outputs": list(self.outputs), "report": self.report,
                 "warnings": list(self.warnings), "seconds": float(self.seconds),

@@ -20,6 +20,7 @@ from varpy.spec.load import load_spec
 from varpy.spec.outputs import _draw_figures, _json, _write_output, _write_report, _write_tables
 from varpy.spec.result import RunResult
 from varpy.spec.schema import Spec
+from varpy.spec.stats import _run_statistics, _write_statistics
 from varpy.spec.steps import (_completeness, _decluster, _import_data, _open_project,
                               _run_experiments, _selected)
 
@@ -70,6 +71,7 @@ def run_spec(spec, *, workdir=None, allowed_roots=(), executor=None,
                            datatypes={k: len(v) for k, v in project.datatypes().items()})
         result.decluster, selected = _decluster(selected, spec)
         result.completeness, mag_results = _completeness(selected, spec)
+        result.statistics, stat_results = _run_statistics(selected, spec, mag_results)
         needs_cluster = any(e["type"] == "multiple" for e in d["experiments"])
         if executor is not None or d["executor"]["type"] == "serial" or not needs_cluster:
             records, objects = _run_experiments(project, spec, executor, progress)
@@ -88,6 +90,7 @@ def run_spec(spec, *, workdir=None, allowed_roots=(), executor=None,
         if d["outputs"]["tables"]:
             result.outputs = _write_tables(project, spec, result, objects, scores,
                                            mag_results, overwrite)
+            result.outputs += _write_statistics(project, spec, stat_results, overwrite)
         if d["outputs"]["report"]:
             result.report = _write_report(project)
         for w in record:

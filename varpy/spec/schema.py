@@ -41,6 +41,7 @@ _EXECUTORS = ("serial", "local", "dask")
 
 _TOP = ("varpy", "description", "project", "data", "select", "decluster", "completeness",
         "models", "experiments", "experiment", "figures", "outputs", "executor")
+_TOP += ("statistics",)     # a-values, period b-values, b significance, rate change (stats.py)
 
 _SELECT_KEYS = ("time", "lat", "lon", "depth", "magnitude", "stations", "creep", "polygon",
                 "columns")
@@ -184,6 +185,10 @@ class Spec:
             dc = d["decluster"]
             lines.append(f"  decluster: {dc['method']}" + (f", keep {dc['keep']}" if dc["keep"]
                                                            else ""))
+        if d.get("statistics"):
+            lines.append("  statistics of " + d["statistics"]["datatype"] + ": " + ", ".join(
+                e["analysis"] + (f" ({e['method']})" if e.get("method") else "")
+                for e in d["statistics"]["entries"]))
         if d["completeness"]:
             c = d["completeness"]
             lines.append(f"  completeness of {c['datatype']}: {', '.join(c['methods'])}, "

@@ -253,8 +253,20 @@ class TriggerSums:
             gaps = np.diff(self.times, prepend=self.times[0] if self.n else 0.0)
             self._decay = np.exp(-np.outer(gaps, self.expansion.s))
             self._decay[self._decay < _TINY] = 0.0
-        # compensator pieces: width of each event's remaining window
-        self._width = self.t1 - self.times
+        # compensator pieces: the width of each event's remaining window, and the window
+        # length itself (for the window-horizon productivity of the fitting coordinates)
+        self._width = np.append(self.t1 - self.times, self.T)
+        self._F_key = None
+        self._F_val = None
+
+    def window_integrals(self, c: float, q: float):
+        """:func:`omori_window_integral` at ``t1 - t_j`` for every event and, last, at ``T``
+        (cached for the last ``(c, q)``)."""
+        key = (c, q)
+        if self._F_key != key:
+            self._F_val = omori_window_integral(self._width, c, q)
+            self._F_key = key
+        return self._F_val
 
     # ----------------------------------------------------------------- recursion (expansion)
     def _moments(self, alpha: float):
@@ -342,7 +354,7 @@ class TriggerSums:
         """``sum_j a_j F(t1 - t_j)`` with gradient (3,) and Hessian (3, 3) in (alpha, c, q)."""
         a = np.exp(alpha * self.marks)
         mu = self.marks
-        F, dF, d2F = omori_window_integral(self._width, c, q)
+        F, dF, d2F = (v[:-1] for v in self.window_integrals(c, q))
         val = float(a @ F)
         g = np.array([float((a * mu) @ F), float(a @ dF[:, 0]), float(a @ dF[:, 1])])
         H = np.empty((3, 3))

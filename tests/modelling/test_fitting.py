@@ -30,6 +30,7 @@ from scipy import optimize, stats
 from tests.modelling.test_models import TRUTH, simulate_events
 from varpy.exceptions import DataFormatError, FitError
 from varpy.modelling import fitting as ft
+from varpy.modelling import profile as pf
 from varpy.modelling.models import get_model
 from varpy.statistics import likelihoods as lk
 
@@ -287,8 +288,8 @@ def test_grid_bracket_walk_on_increasing_grids_matches_the_full_scan():
         target = float(rng.choice([-2.0, -0.5, 0.5]))
         for side in (-1, 1):
             ref = _grid_bracket_by_scan(gs, gl, s_hat, target, side)
-            assert ft._grid_bracket(gs, gl, s_hat, target, side, increasing=True) == ref
-            assert ft._grid_bracket(gs, gl, s_hat, target, side) == ref
+            assert pf._grid_bracket(gs, gl, s_hat, target, side, increasing=True) == ref
+            assert pf._grid_bracket(gs, gl, s_hat, target, side) == ref
 
 
 def test_grid_maxima_are_the_first_points_of_local_maximum_runs():
@@ -306,13 +307,13 @@ def test_grid_maxima_are_the_first_points_of_local_maximum_runs():
         ll = rng.choice([-math.inf, -5.0, -3.0, -2.0, -1.0, -0.5, 0.0],
                         size=int(rng.integers(1, 15))).tolist()
         if max(ll) > -math.inf:
-            assert ft._grid_maxima(ll, max(ll) - 2.0) == by_definition(ll, max(ll) - 2.0)
-    assert ft._grid_maxima([0.0, 0.0, 0.0, -1.0, 0.0], -2.0) == [0, 4]
+            assert pf._grid_maxima(ll, max(ll) - 2.0) == by_definition(ll, max(ll) - 2.0)
+    assert pf._grid_maxima([0.0, 0.0, 0.0, -1.0, 0.0], -2.0) == [0, 4]
 
 
 def test_hermite_root_is_the_sixty_step_bisection_of_the_cubic():
     def bisection(x0, x1, f0, f1, d0, d1):
-        a, b, c, e, h = ft._hermite(x0, x1, f0, f1, d0, d1)
+        a, b, c, e, h = pf._hermite(x0, x1, f0, f1, d0, d1)
         lo, hi, flo = 0.0, 1.0, a
         for _ in range(60):
             mid = 0.5 * (lo + hi)
@@ -328,7 +329,7 @@ def test_hermite_root_is_the_sixty_step_bisection_of_the_cubic():
         x0, f0, d0, d1 = rng.normal(size=4)
         x1 = x0 + rng.exponential()
         f1 = -math.copysign(rng.exponential(), f0)
-        assert ft._hermite_root(x0, x1, f0, f1, d0, d1) == bisection(x0, x1, f0, f1, d0, d1)
+        assert pf._hermite_root(x0, x1, f0, f1, d0, d1) == bisection(x0, x1, f0, f1, d0, d1)
 
 
 def test_observed_information_of_a_subset_inverts_the_submatrix():

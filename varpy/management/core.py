@@ -32,20 +32,14 @@ import pandas as pd
 
 from varpy.exceptions import (InvalidIDError, MetadataError, ProjectExistsError, StoreError,
                               UnknownFormatError)
-from varpy.management.datatypes import Datatype, datatype_class
+from varpy.management.datatypes import Datatype, datatype_class, datatype_key
+from varpy.management.projects import register_project_class
 from varpy.management.models import Model, to_builtin
 from varpy.management.store import ProjectStore, validate_id, validate_name
 
 __all__ = ["Project", "Volcanic", "Laboratory", "open", "datatype_key"]
 
 log = logging.getLogger(__name__)
-
-
-def datatype_key(dt: Datatype) -> str:
-    """Storage key of a datatype: its kind, or ``scvd-STATION`` for a volcanic station."""
-    if dt.kind == "scvd":
-        return f"scvd-{validate_name(str(dt.station), 'station name')}"
-    return dt.kind
 
 
 class Project:
@@ -522,6 +516,7 @@ class Project:
     __hash__ = None
 
 
+@register_project_class
 class Volcanic(Project):
     """A volcano: ECVD (earthquakes), EVD (eruptions) and SCVD stations (tilt, ...).
 
@@ -532,6 +527,7 @@ class Volcanic(Project):
     kinds = ("ecvd", "evd", "scvd")
 
 
+@register_project_class
 class Laboratory(Project):
     """A laboratory experiment: ECLD (acoustic emissions) and SCLD (stress, strain, ...)."""
 

@@ -27,9 +27,11 @@ import pandas as pd
 
 from varpy.exceptions import DataFormatError
 from varpy.management.models import Model, to_builtin
+from varpy.management.store import validate_name
 from varpy.management.timeconv import to_float_time
 
-__all__ = ["Datatype", "ECVD", "SCVD", "EVD", "ECLD", "SCLD", "DATATYPES", "datatype_class"]
+__all__ = ["Datatype", "ECVD", "SCVD", "EVD", "ECLD", "SCLD", "DATATYPES", "datatype_class",
+           "datatype_key"]
 
 _UTC = "datetime64[ns, UTC]"
 
@@ -312,6 +314,21 @@ def datatype_class(kind: str) -> type[Datatype]:
         return DATATYPES[kind.lower()]
     except (KeyError, AttributeError):
         raise UnknownFormatError("datatype", str(kind), DATATYPES) from None
+
+
+def datatype_key(dt: Datatype) -> str:
+    """Storage key of a datatype: its kind, or ``scvd-STATION`` for a volcanic station.
+
+    Also importable as ``varpy.management.core.datatype_key``.
+
+    >>> import pandas as pd
+    >>> datatype_key(SCVD(pd.DataFrame({"time": pd.to_datetime(["2012-01-01"], utc=True),
+    ...                                 "tilt": [0.5]}), station="CDV"))
+    'scvd-CDV'
+    """
+    if dt.kind == "scvd":
+        return f"scvd-{validate_name(str(dt.station), 'station name')}"
+    return dt.kind
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -8,6 +8,24 @@ forecast scoring.
 :mod:`varpy.modelling.experiments`          single/multiple analyses, prospective forecasts
 :mod:`varpy.modelling.scoring`              scoring forecasts against the known failure time
 ==========================================  =================================================
+
+Those are the modules users import from. They are built from, bottom up (each imports only
+modules listed before it; no import cycles):
+
+==========================================  =================================================
+:mod:`varpy.modelling.registry`             model name -> class lookup
+:mod:`varpy.modelling.events`               parameters, event windows, optimiser records
+:mod:`varpy.modelling.optimize`             box, multistart and legacy optimisers
+:mod:`varpy.modelling.profile`              power-law profile search, profile intervals
+:mod:`varpy.modelling.results`              :class:`FitResult`
+:mod:`varpy.modelling.fitting`              assembling a fit's result (and the re-exports)
+:mod:`varpy.modelling.base`                 :class:`RateModel`, :func:`register_model`
+:mod:`varpy.modelling.rate_laws`            constant, exponential and power-law models
+:mod:`varpy.modelling.creep`                the brittle-creep model
+:mod:`varpy.modelling.models`               registers the built-in models (and re-exports)
+``varpy.modelling.experiments.*``           time axis, event selection, steps, single,
+                                            result, multiple, prospective
+==========================================  =================================================
 """
 from varpy.modelling.models import (
     Creep, ConstantRate, ExponentialRate, Hyperbolic, InverseOmori, ModifiedOmori, RateModel,

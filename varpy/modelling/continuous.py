@@ -41,7 +41,9 @@ import numpy as np
 from scipy import optimize, stats
 
 from varpy.exceptions import DataFormatError, DataWarning, FitError, FitWarning
-from varpy.modelling.fitting import _dec, _enc, estimates_from_json, origin_to_json
+from varpy._json import json_float as _dec
+from varpy._json import jsonable as _enc
+from varpy.modelling.results import estimates_from_json, origin_to_json
 from varpy.statistics import likelihoods as lk
 
 __all__ = ["ContinuousFitResult", "inverse_rate_fit", "creep_strain_fit", "binned_rate",

@@ -70,7 +70,7 @@ from scipy import stats
 from varpy._json import json_float
 from varpy._json import jsonable as _enc
 from varpy.exceptions import DataFormatError, FitError
-from varpy.modelling.fitting import FitResult
+from varpy.modelling.results import FitResult
 
 __all__ = [
     "DENSITY_METHODS",

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from varpy.exceptions import DataFormatError
-from varpy.statistics import mags
+from varpy.statistics import binning as mags  # the bin-index rule
 
 __all__ = [
     "bin_magnitudes",

@@ -28,6 +28,22 @@ with :func:`get_simulator`:
 ...                           p=1.3, t_end=3600.0)
 >>> list(out["ecld"].columns)[:2]
 ['time', 'magnitude']
+
+Whole projects
+--------------
+:func:`simulate_volcano` and :func:`simulate_laboratory` return a :class:`~varpy.Volcanic` or
+:class:`~varpy.Laboratory`. Those classes belong to the facade (:mod:`varpy.management.core`),
+which sits above this package and must not be imported from it (``tests/test_layers.py``). The
+functions therefore find the class by its type name in :mod:`varpy.management.projects`, a
+registry that ``core`` fills as it defines the classes (dependency inversion), and then delegate
+to the project's own :meth:`~varpy.management.core.Project.sim_datatypes`. Moving them to the
+facade instead would have left ``varpy.simulation.simulate_volcano`` importable only through an
+upward re-export.
+
+May import: :mod:`varpy.exceptions`, :mod:`varpy._json`, :mod:`varpy.parallel`,
+:mod:`varpy.management.timeconv`, :mod:`varpy.management.projects` and, lazily,
+:mod:`varpy.modelling` (rate models by name); never :mod:`varpy.management.core`, ``varpy`` or
+``varpy.management``.
 """
 from __future__ import annotations
 
@@ -325,18 +341,18 @@ def simulate_volcano(id: str, root=None, *, seed=None, overwrite: bool = False, 
     >>> sorted(v.datatypes())[:2]
     ['ecvd', 'evd']
     """
-    from varpy.management.core import Volcanic
+    from varpy.management.projects import project_class
 
-    project = Volcanic(id, root=root)
+    project = project_class("volcanic")(id, root=root)
     project.sim_datatypes("volcano", seed=seed, overwrite=overwrite, **params)
     return project
 
 
 def simulate_laboratory(id: str, root=None, *, seed=None, overwrite: bool = False, **params):
     """A complete synthetic :class:`~varpy.Laboratory` creep experiment (ECLD and SCLD)."""
-    from varpy.management.core import Laboratory
+    from varpy.management.projects import project_class
 
-    project = Laboratory(id, root=root)
+    project = project_class("laboratory")(id, root=root)
     project.sim_datatypes("lab_creep", seed=seed, overwrite=overwrite, **params)
     return project
 

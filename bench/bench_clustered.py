@@ -33,8 +33,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from varpy.modelling.clustered import (bootstrap_tf_interval, fit_clustered,  # noqa: E402
-                                       simulate_clustered)
+from varpy.modelling.clustered import fit_clustered  # noqa: E402
+from varpy.simulation.clustered import bootstrap_tf_interval, simulate_clustered  # noqa: E402
 from varpy.modelling.models import get_model  # noqa: E402
 
 T1 = 95.0

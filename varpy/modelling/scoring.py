@@ -25,7 +25,12 @@ Per step (only fits that *estimated* tf, at ``t_forc < tf``):
 Forecast distributions (``method=``)
 ------------------------------------
 ``"profile"`` (default)
-    The profile-likelihood confidence distribution of :meth:`FitResult.prob_failure_before`:
+    The fit's own interval method (``FitResult.ci_method``, see
+    :mod:`varpy.modelling.intervals`): for ``"clustered"`` the profile under the clustered
+    likelihood, as below; for ``"bootstrap"`` the empirical distribution of the bootstrap
+    forecasts (CDF) with a Gaussian kernel density in ``s = log(t - t1)`` (Silverman's
+    bandwidth) for the log score. For the default ``ci_method="profile"``: the
+    profile-likelihood confidence distribution of :meth:`FitResult.prob_failure_before`:
     ``F(t) = Phi(r(t))`` with the signed root ``r = sign(t - tf_hat) sqrt(2 (l_max - l_p(t)))``
     of the profile log-likelihood of tf, made monotone and interpolated linearly in
     ``s = log(t - t1)`` between the profile points stored with the fit (``t1`` = ``t_forc``).
@@ -96,20 +101,36 @@ def _check(fit: FitResult, method: str) -> None:
 
 
 def _signed_root(fit: FitResult):
-    """Knots ``(s, r)`` of the monotone signed-root curve (as in prob_failure_before)."""
-    if not fit.profile_tf:
+    """Knots ``(s, r)`` of the monotone signed-root curve (as in prob_failure_before): of the
+    fit's own profile, or of the clustered profile when ``fit.ci_method == "clustered"``."""
+    profile, tf_hat, ll_max = fit.profile_tf, fit.tf, fit.loglik
+    if fit.ci_method == "clustered":
+        iv = fit.interval or {}
+        if iv.get("status") not in ("ok", "unbounded"):
+            return None
+        profile, tf_hat, ll_max = iv.get("profile_tf"), iv.get("tf"), iv.get("loglik_max")
+    if not profile:
         return None
     t1 = float(fit.window[1])
-    tf = np.asarray(fit.profile_tf["tf"], dtype=np.float64)
-    ll = np.asarray(fit.profile_tf["loglik"], dtype=np.float64)
+    tf = np.asarray(profile["tf"], dtype=np.float64)
+    ll = np.asarray(profile["loglik"], dtype=np.float64)
     ok = np.isfinite(ll) & (tf > t1)
     if np.count_nonzero(ok) < 2:
         return None
     s = np.log(tf[ok] - t1)
-    r = np.sign(tf[ok] - fit.tf) * np.sqrt(2.0 * np.maximum(fit.loglik - ll[ok], 0.0))
+    r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
     order = np.argsort(s, kind="stable")
     s, r = s[order], np.maximum.accumulate(r[order])
     return s, r
+
+
+def _bootstrap_s(fit: FitResult):
+    """Sorted bootstrap forecasts of ``s = log(tf - t1)`` of a ``ci_method="bootstrap"`` fit."""
+    iv = fit.interval or {}
+    if fit.ci_method != "bootstrap" or iv.get("status") not in ("ok", "unbounded"):
+        return None
+    dist = np.asarray(iv.get("forecast_s") or [], dtype=np.float64)
+    return dist if dist.size >= 2 else None
 
 
 def _se_tf(fit: FitResult) -> float:
@@ -128,7 +149,13 @@ def forecast_cdf(fit: FitResult, t, method: str = "profile"):
     t1 = float(fit.window[1])
     out = np.full(t_arr.shape, math.nan)
     after = t_arr > t1
-    if method == "profile":
+    if method == "profile" and fit.ci_method == "bootstrap":
+        dist = _bootstrap_s(fit)
+        if dist is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                x = np.log(np.where(after, t_arr - t1, 1.0))
+            out = np.where(after, np.searchsorted(dist, x, side="right") / dist.size, 0.0)
+    elif method == "profile":
         curve = _signed_root(fit)
         if curve is not None:
             s, r = curve
@@ -162,7 +189,16 @@ def forecast_log_density(fit: FitResult, t, method: str = "profile"):
     after = t_arr > t1
     dist = np.where(after, t_arr - t1, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "profile":
+        if method == "profile" and fit.ci_method == "bootstrap":
+            samples = _bootstrap_s(fit)
+            if samples is not None:
+                # Gaussian kernel density in s (Silverman's bandwidth), to a density in t
+                bw = 1.06 * max(float(np.std(samples)), 1e-12) * samples.size ** -0.2
+                z = (np.log(dist)[..., None] - samples) / bw
+                logk = stats.norm.logpdf(z) - math.log(bw * samples.size)
+                logd = np.logaddexp.reduce(logk, axis=-1) - np.log(dist)
+                out = np.where(after, logd, -np.inf)
+        elif method == "profile":
             curve = _signed_root(fit)
             if curve is not None:
                 s, r = curve

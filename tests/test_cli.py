@@ -268,3 +268,11 @@ def test_console_script_error_is_clean(tmp_path):
     assert proc.returncode == cli.EXIT_DATA
     assert proc.stdout == "" and "no varpy project" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_fit_records_the_interval_method(capsys, project):
+    code, doc, _ = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
+                            "--end", "2004-03-15", "--mc", "maxc", "--no-store",
+                            "--ci-method", "clustered")
+    assert doc["fit"]["ci_method"] == "clustered"
+    assert "Traceback" not in str(doc)

@@ -332,6 +332,16 @@ def cmd_mc(args, out: _Out) -> dict:
             "b_value": None if b is None else b.to_dict()}
 
 
+def _ci_args(args) -> dict:
+    """``ci_method`` and ``ci_options`` of the interval options."""
+    opts = {}
+    if getattr(args, "ci_seed", None) is not None:
+        opts["seed"] = args.ci_seed
+    if getattr(args, "n_boot", None) is not None:
+        opts["n_boot"] = args.n_boot
+    return {"ci_method": getattr(args, "ci_method", "profile"), "ci_options": opts}
+
+
 def cmd_fit(args, out: _Out) -> dict:
     from varpy.modelling.experiments import single_analysis
     from varpy.spec import _single_record
@@ -343,7 +353,7 @@ def cmd_fit(args, out: _Out) -> dict:
                           t_min=_time_arg(args.start), t_max=_time_arg(args.end),
                           tf=_time_arg(args.tf), filters=_selection(args.select),
                           mc=_mc_arg(args.mc), legacy=args.legacy, name=args.name,
-                          store=not args.no_store, warn=False, **options)
+                          store=not args.no_store, warn=False, **_ci_args(args), **options)
     calendar = project.project_type == "volcanic"
     record = _single_record(fit, calendar)
     text = fit.summary()
@@ -369,7 +379,8 @@ def cmd_experiment(args, out: _Out) -> dict:
     calendar = project.project_type == "volcanic"
     options = _key_values(args.option, "--option")
     common = dict(kind=kind, station=args.station, filters=_selection(args.select),
-                  mc=_mc_arg(args.mc), legacy=args.legacy, store=not args.no_store, **options)
+                  mc=_mc_arg(args.mc), legacy=args.legacy, store=not args.no_store,
+                  **_ci_args(args), **options)
     records, texts = [], []
     if etype == "single":
         if args.t_step is not None:
@@ -619,6 +630,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mc", help="completeness: a magnitude or a method (maxc, gft, ...)")
         p.add_argument("--legacy", action="store_true", help="reproduce VarPy 2016")
         p.add_argument("--select", action="append", metavar="KEY=MIN,MAX", help="filter")
+        p.add_argument("--ci-method", choices=("profile", "clustered", "bootstrap"),
+                       default="profile", help="interval of tf: profile (Poisson, assumes "
+                       "independent events), clustered (ETAS profile) or bootstrap")
+        p.add_argument("--ci-seed", type=int, help="seed of the bootstrap interval")
+        p.add_argument("--n-boot", type=int, help="bootstrap replicates (default 200)")
         p.add_argument("--option", action="append", metavar="KEY=VALUE",
                        help="fit option (ci_level, n_starts, ...)")
         p.add_argument("--no-store", action="store_true", help="do not record in the project")

@@ -799,7 +799,8 @@ def _check_models(chk: _Checker, kp, value, model_names) -> list[str]:
 
 
 _EXPERIMENT_KEYS = ("name", "type", "datatype", "station", "models", "t_min", "t_max", "t_step",
-                    "tf", "mc", "legacy", "min_events", "options")
+                    "tf", "mc", "legacy", "min_events", "options", "ci_method", "ci_options")
+_CI_OPTION_KEYS = ("seed", "n_boot")
 
 
 def _check_experiment(chk: _Checker, kp, exp, index, calendar, catalogue, kinds, models,
@@ -861,13 +862,23 @@ def _check_experiment(chk: _Checker, kp, exp, index, calendar, catalogue, kinds,
     station = exp.get("station")
     if station is not None:
         station = chk.name(kp + ("station",), station, "station name")
+    from varpy.modelling.intervals import CI_METHODS
+
+    ci_method = chk.string(kp + ("ci_method",), exp.get("ci_method", "profile"),
+                           choices=CI_METHODS, what="interval method")
+    ci_options = dict(chk.mapping(kp + ("ci_options",), exp.get("ci_options") or {},
+                                  _CI_OPTION_KEYS))
+    for key in list(ci_options or {}):
+        ci_options[key] = chk.number(kp + ("ci_options", key), ci_options[key], integer=True,
+                                     minimum=0 if key == "seed" else 1)
     return {"name": name, "type": kind, "variant": etype, "datatype": datatype,
             "station": station, "models": exp_models,
             "t_min": None if t_min is MISSING else t_min,
             "t_max": None if t_max is MISSING else t_max, "t_step": t_step,
             "tf": None if tf is MISSING else tf, "mc": mc,
             "legacy": bool(chk.boolean(kp + ("legacy",), exp.get("legacy", False))),
-            "min_events": min_events, "options": options}
+            "min_events": min_events, "options": options,
+            "ci_method": ci_method or "profile", "ci_options": dict(ci_options or {})}
 
 
 def _before(a, b) -> bool:
@@ -1336,7 +1347,9 @@ def _run_experiments(project, spec: Spec, executor, progress) -> tuple[list, dic
     exps_key = "experiments"
     for i, exp in enumerate(spec.data["experiments"]):
         common = dict(kind=exp["datatype"], station=exp["station"], filters=filters,
-                      mc=exp["mc"], legacy=exp["legacy"], **exp["options"])
+                      mc=exp["mc"], legacy=exp["legacy"],
+                      ci_method=exp.get("ci_method", "profile"),
+                      ci_options=dict(exp.get("ci_options") or {}), **exp["options"])
         if exp["min_events"] is not None and exp["type"] == "multiple":
             common["min_events"] = exp["min_events"]
         for model in exp["models"]:
@@ -1376,6 +1389,7 @@ def _single_record(fit, calendar: bool) -> dict:
         except (ValueError, OverflowError):
             rec["failure_time"] = None
         rec["tf_ci"] = None if fit.tf_ci is None else [_finite(v) for v in fit.tf_ci]
+        rec["ci_method"] = fit.ci_method
     return rec
 
 

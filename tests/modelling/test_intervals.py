@@ -112,3 +112,17 @@ def test_prospective_forecast_keeps_the_method(ecld):
     assert pf.result.settings["ci_method"] == "clustered"
     with pytest.raises(DataFormatError):
         ProspectiveForecast(ecld, "iol", kind="ecld", t_min=0.0, store=False, ci_method="x")
+
+
+@pytest.mark.filterwarnings("ignore::varpy.exceptions.FitWarning")
+def test_forecast_evolution_shows_the_chosen_intervals(ecld):
+    import matplotlib.pyplot as plt
+
+    from varpy.visualization.forecasts import forecast_evolution
+
+    res = multiple_analysis(ecld, "iol", kind="ecld", t_min=0.0, t_max=99.0, t_step=30.0,
+                            tf=100.0, store=False, progress=False, ci_method="clustered")
+    fig = forecast_evolution(res, true_time=100.0)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "failure-time interval (clustered)" in labels
+    plt.close(fig)

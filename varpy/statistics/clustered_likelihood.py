@@ -142,9 +142,10 @@ class OmoriExpansion:
         return math.log(self.h) + q * self.u - self.s * c - special.gammaln(q)
 
 
-#: Terms of the recursion below this are set to 0: subnormal numbers would slow every later
-#: operation ~100-fold, and a term this small (times a weight <= 1e40) is far below rounding.
-_TINY = 1e-250
+#: Terms of the recursion and kernel weights below this are set to 0: subnormal numbers (and
+#: products of two tiny numbers) would slow every later operation ~20-fold, and a term this
+#: small (times a weight <= 1e40) is far below the rounding of phi (>= (T + c)^-q > 1e-20).
+_TINY = 1e-150
 
 
 def _recursion_py(decay, v, out):
@@ -173,7 +174,7 @@ def _recursion_loop(decay, v, out):
             vk = v[i - 1, k]
             for l in range(L):
                 r = decay[i, l] * (out[k, i - 1, l] + vk)
-                out[k, i, l] = r if r >= 1e-250 else 0.0
+                out[k, i, l] = r if r >= 1e-150 else 0.0
     return out
 
 
@@ -329,6 +330,7 @@ class TriggerSums:
         e = self.expansion
         R = self._moments(alpha)
         W = np.exp(e.log_weights(q, c))
+        W[W < _TINY] = 0.0
         du = e.u - special.digamma(q)
         cols0 = [W, -e.s * W, du * W]
         if order >= 2:

@@ -114,7 +114,8 @@ def summarise(rows: list) -> dict:
     return res
 
 
-def run(n_seeds: int, n_boot: int, workers: int, out: Path | None, seed: int = 2026):
+def run(n_seeds: int, n_boot: int, workers: int, out: Path | None, seed: int = 2026,
+        first: int = 0, last: int | None = None):
     cells = [(n_b, p, lead) for lead in (5.0, 2.0, 15.0) for p in P_VALUES for n_b in BRANCHING]
     results = {}
     if out is not None and out.exists():
@@ -123,7 +124,7 @@ def run(n_seeds: int, n_boot: int, workers: int, out: Path | None, seed: int = 2
     try:
         for ci, cell in enumerate(cells):
             key = "n={} p={} lead={}".format(*cell)
-            if key in results:
+            if key in results or ci < first or (last is not None and ci > last):
                 continue
             t = time.perf_counter()
             seeds = spawn_seeds(seed + ci, n_seeds)
@@ -165,12 +166,18 @@ def main(argv=None):
     ap.add_argument("--boot", type=int, default=99)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--table", type=Path)
+    ap.add_argument("--table", type=Path, nargs="+")
+    ap.add_argument("--first", type=int, default=0, help="first cell index (runs can be split)")
+    ap.add_argument("--last", type=int, help="last cell index")
     args = ap.parse_args(argv)
     if args.table:
-        print(table(json.loads(args.table.read_text())))
+        merged = {}
+        for path in args.table:
+            merged.update(json.loads(path.read_text()))
+        print(table(merged))
         return 0
-    results = run(args.seeds, args.boot, args.workers, args.out)
+    results = run(args.seeds, args.boot, args.workers, args.out, first=args.first,
+                  last=args.last)
     print(table(results))
     return 0
 

@@ -289,7 +289,8 @@ class FitResult:
             lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
         label = CI_LABELS.get(self.ci_method, self.ci_method)
         if self.tf_ci is not None:
-            lines.append(f"  tf {100 * self.ci_level:g}% CI, {label}: "
+            kind = "profile CI" if self.ci_method == "profile" else "CI"
+            lines.append(f"  tf {100 * self.ci_level:g}% {kind}, {label}: "
                          f"[{self.tf_ci[0]:.6g}, {self.tf_ci[1]:.6g}]")
         elif self.mode == "forecast" and self.ci_method != "profile":
             status = (self.interval or {}).get("status", "none")

@@ -276,3 +276,20 @@ def test_fit_records_the_interval_method(capsys, project):
                             "--ci-method", "clustered")
     assert doc["fit"]["ci_method"] == "clustered"
     assert "Traceback" not in str(doc)
+
+
+def test_inspect_shows_what_varpy_reads_without_importing(capsys, tmp_path):
+    code, out, _ = run(capsys, "inspect", VOLCANO / "SYNVOLC_ecvd.txt", "--kind", "ecvd")
+    assert code == 0
+    assert "etna_ingv" in out and "magnitude" in out
+    code, doc, _ = run_json(capsys, "inspect", VOLCANO / "SYNVOLC_ecvd.txt", "--kind", "ecvd")
+    assert code == 0 and doc["format"] == "etna_ingv" and doc["missing"] == []
+    assert list(tmp_path.iterdir()) == []            # nothing imported, nothing written
+
+
+def test_inspect_of_a_file_no_importer_reads_is_a_data_error(capsys, tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("this is not a catalogue\nnor is this\n", encoding="utf-8")
+    code, out, err = run(capsys, "inspect", junk, "--kind", "ecvd")
+    assert code == cli.EXIT_DATA
+    assert "no importer reads the file" in err

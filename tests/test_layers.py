@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "varpy.management.metadata": STORE,
     "varpy.management.importers": STORE,
     "varpy.management.projects": STORE,
+    "varpy.management.schema": STORE,
     # 2 pure numerics on arrays
     "varpy.statistics": STATS,
     # 3 user-facing analyses on DataFrames (mc, b_value, stepp) with result objects

@@ -10,6 +10,7 @@ from pathlib import Path
 __all__ = [
     "VarpyError",
     "DataFormatError",
+    "DataFileNotFoundError",
     "MetadataError",
     "UnknownFormatError",
     "InvalidIDError",
@@ -65,6 +66,10 @@ class _LocatedError(VarpyError):
 
 class DataFormatError(_LocatedError, ValueError):
     """A data file (or in-memory table) cannot be parsed as the format it claims to be."""
+
+
+class DataFileNotFoundError(DataFormatError, FileNotFoundError):
+    """A data or metadata file named by the user does not exist (also a FileNotFoundError)."""
 
 
 class MetadataError(DataFormatError):

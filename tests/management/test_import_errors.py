@@ -98,10 +98,14 @@ def test_encoding_error_is_located(tmp_path):
     lines = with_field(3, 9, "Patern\u00f2 (CT)")
     path = etna_file(tmp_path, lines, encoding="latin-1")
     with pytest.raises(DataFormatError) as err:
-        read_etna(path)
+        importers.read(path, "ecvd", format="etna_ingv", encoding="utf-8")
     assert err.value.line == 3 and "latin-1" in str(err.value)
     cat = importers.read(path, "ecvd", format="etna_ingv", encoding="latin-1")
     assert cat["place"].iloc[2] == "Patern\u00f2 (CT)"
+    # by default the encoding is detected: latin-1 here, UTF-8 for a UTF-8 copy
+    assert read_etna(path)["place"].iloc[2] == "Patern\u00f2 (CT)"
+    utf8 = etna_file(tmp_path, lines, name="utf8.txt", encoding="utf-8")
+    assert read_etna(utf8)["place"].iloc[2] == "Patern\u00f2 (CT)"
 
 
 @pytest.mark.parametrize("content", [b"", b"\r\n\r\n  \n"])
@@ -180,12 +184,13 @@ def test_ign_fixed_bad_values(tmp_path):
     assert (err.value.line, err.value.column) == (2, "Latitud") and "27.7x83" in str(err.value)
 
 
-def test_ign_fixed_header_without_labels(tmp_path):
+def test_ign_fixed_header_is_not_needed(tmp_path):
+    """Positions come from the values: any header line (or none) reads the same."""
     path = tmp_path / "f.txt"
-    path.write_text("\n".join(["no header here", FIXED_ROW]))
-    with pytest.raises(DataFormatError) as err:
-        importers.read(path, "ecvd", format="ign_fixed")
-    assert err.value.line == 1 and "colspecs" in str(err.value)
+    for lines in (["no header here", FIXED_ROW], [FIXED_ROW]):
+        path.write_text("\n".join(lines))
+        cat = importers.read(path, "ecvd", format="ign_fixed")
+        assert cat["latitude"].tolist() == [27.7383] and cat["magnitude"].tolist() == [1.5]
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,9 +327,9 @@ def test_csv_mapping_errors(tmp_path):
     with pytest.raises(DataFormatError) as err:
         importers.read(path, "ecvd", format="csv", columns={**MAPPING, "magnitude": "mag"})
     assert err.value.column == "mag" and "'m'" in str(err.value)
-    with pytest.raises(DataFormatError, match="depth"):
+    with pytest.raises(DataFormatError, match="magnitude"):  # depth may be absent; not this
         importers.read(path, "ecvd", format="csv",
-                       columns={k: v for k, v in MAPPING.items() if k != "depth"})
+                       columns={k: v for k, v in MAPPING.items() if k != "magnitude"})
     with pytest.raises(DataFormatError, match="columns="):
         importers.read(path, "ecvd", format="csv", columns={})
 

@@ -13,7 +13,7 @@ import pytest
 
 from varpy.exceptions import DataWarning
 from varpy.management import importers
-from varpy.management.importers.volcanic import IGN_FIXED_VARPY_SLICES, ign_fixed_spans
+from varpy.management.importers.volcanic import IGN_FIXED_VARPY_SLICES, ign_fixed_zones
 
 
 def ts(text):
@@ -90,7 +90,8 @@ def test_ign_fixed_width_spans_follow_data(tmp_path):
     from varpy.management.importers._parsing import TextLines
 
     lines = TextLines(path, encoding="latin-1", header_lines=1)
-    spans = ign_fixed_spans(lines.header[0], lines.lines)
+    spans, reason = ign_fixed_zones(lines.lines, header=lines.header[0])
+    assert reason == ""
     # the characters the writer filled (longitudes are right-aligned to VarPy's end, 75)
     assert spans["date"] == IGN_FIXED_VARPY_SLICES["date"] == (17, 27)
     assert spans["clock"] == IGN_FIXED_VARPY_SLICES["clock"] == (34, 42)
@@ -98,12 +99,15 @@ def test_ign_fixed_width_spans_follow_data(tmp_path):
     assert spans["longitude"] == (75 - len("-18.0306"), 75)
     assert spans["magnitude"] == IGN_FIXED_VARPY_SLICES["magnitude"] == (114, 117)
     assert spans["depth"] == (85, 88) and spans["place"] == (132, None)
+    assert spans["intensity"] == (95, 101) and spans["magnitude_type"] == (124, 125)
 
 
 def test_ign_fixed_width_varpy_colspecs(tmp_path):
     path = write_ign_fixed(tmp_path / "hierro.txt")
     cat = importers.read(path, "ecvd", format="ign_fixed", colspecs="varpy")
     assert len(cat) == 3 and cat["magnitude"].iloc[0] == 2.3
+    # VarPy's depth slice [85:87] read '999' as '99'; widened to the data it is missing
+    assert np.isnan(cat["depth"].iloc[0]) and cat["depth"].tolist()[1:] == [12.0, 8.0]
     assert "place" not in cat.columns  # VarPy's spans did not include it
 
 

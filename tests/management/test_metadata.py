@@ -38,15 +38,19 @@ def test_ucl_metadata_coerced(shared_data):
     assert meta["datetime_format"] == "seconds"
 
 
-def test_values_only_file_needs_keys(shared_data):
+def test_values_only_file_is_detected(shared_data):
     """DDS7_meta.txt holds one CRLF line '0<TAB>21.172392<TAB>137.902892' (t0, t1, tf in
-    minutes) and no keys line."""
+    minutes, PROVENANCE.md) and no keys line: read as UCL's values layout, converted to the
+    seconds axis of the data with the values as written kept beside."""
     path = shared_data / "ucl_dds7" / "DDS7_meta.txt"
-    with pytest.raises(MetadataError) as err:
-        read_metadata(path)
-    assert err.value.line == 1 and "keys=" in str(err.value)
-    meta = read_metadata(path, "scld", keys=("t0", "t1", "tf"))
-    assert (meta["t0"], meta["t1"], meta["tf"]) == (0.0, 21.172392, 137.902892)
+    raw = read_metadata(path)
+    assert raw == {"t0": "0", "t1": "21.172392", "tf": "137.902892", "time_unit": "minutes",
+                   "metadata_layout": "values"}
+    for meta in (read_metadata(path, "scld"), read_metadata(path, "scld", keys=("t0", "t1", "tf"))):
+        assert (meta["t0"], meta["t1"], meta["tf"]) == (0.0, 21.172392 * 60, 137.902892 * 60)
+        assert meta["source_times"] == {"unit": "minutes", "t0": 0.0, "t1": 21.172392,
+                                        "tf": 137.902892}
+        assert meta["time_unit"] == "minutes" and meta["time_axis"] == "seconds"
 
 
 def test_tenerife_metadata_lf(shared_data):
@@ -154,7 +158,7 @@ def test_schema_documents_every_key():
             "depth_unit", "date_format", "time_format", "ongoing", "t0", "t1", "tf",
             "time_unit", "size_format", "station", "simulation"} <= set(METADATA_SCHEMA)
     for key, (kind, text) in METADATA_SCHEMA.items():
-        assert kind in (str, float, int, bool, dict) and isinstance(text, str) and text
+        assert kind in (str, float, int, bool, dict, list) and isinstance(text, str) and text
     assert set(REQUIRED_KEYS) == {"ecvd", "scvd", "evd", "ecld", "scld"}
 
 

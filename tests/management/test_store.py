@@ -209,3 +209,77 @@ def test_yaml_is_loaded_safely(tmp_path):
     meta.write_text("!!python/object/apply:os.system ['echo hacked']\n")
     with pytest.raises(StoreError, match="not valid YAML"):
         varpy.open(v.path)
+
+
+# --------------------------------------------------------------------------------------------
+# abandoned temporary files (a writer killed mid-save)
+# --------------------------------------------------------------------------------------------
+_STUCK_WRITER = """
+import os, sys, time
+from pathlib import Path
+import varpy.management.store as s
+real_replace = os.replace
+def stuck(src, dst):  # the data are written and fsynced; the writer dies before the rename
+    Path(sys.argv[2]).write_text(src)
+    time.sleep(600)
+os.replace = stuck
+s.atomic_write_bytes(Path(sys.argv[1]), b"x" * 1000)
+"""
+
+
+def _start_stuck_writer(target: Path, marker: Path):
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(Path(varpy.__file__).parents[1]))
+    proc = subprocess.Popen([sys.executable, "-c", _STUCK_WRITER, str(target), str(marker)],
+                            env=env)
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "writer did not start"
+        time.sleep(0.05)
+    return proc, Path(marker.read_text())
+
+
+def test_killed_writer_temporary_files_are_removed_on_open(tmp_path, caplog):
+    import logging
+    import signal
+
+    obj = _project(tmp_path)
+    data_dir = obj.path / "Data"
+    killed, killed_tmp = _start_stuck_writer(data_dir / "ecvd-x.parquet", tmp_path / "m1")
+    alive, alive_tmp = _start_stuck_writer(data_dir / "ecvd-y.parquet", tmp_path / "m2")
+    try:
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(30)
+        assert killed_tmp.exists() and killed_tmp.name.startswith(".ecvd-x.parquet.p")
+        legacy = obj.path / "Metadata" / ".ecvd-old.yaml.abc123_x.tmp"  # older varpy, no pid
+        legacy.write_text("half")
+        os.utime(legacy, (0, 0))
+        fresh_legacy = obj.path / ".varpy.yaml.zz9_new.tmp"
+        fresh_legacy.write_text("just now")
+        before = {p: p.read_bytes() for p in obj.path.rglob("*") if p.is_file()}
+        with caplog.at_level(logging.INFO, logger="varpy.management.store"):
+            again = varpy.Volcanic("Etna", root=tmp_path)
+        assert not killed_tmp.exists() and not legacy.exists()
+        assert alive_tmp.exists() and fresh_legacy.exists()  # a live writer's file is kept
+        assert str(killed_tmp) in caplog.text and str(legacy) in caplog.text
+        after = {p: p.read_bytes() for p in obj.path.rglob("*") if p.is_file()}
+        assert after == {p: b for p, b in before.items() if p not in (killed_tmp, legacy)}
+        assert len(again.ecvd) == len(obj.ecvd)
+    finally:
+        alive.kill()
+        alive.wait(30)
+    # once its writer is gone, the next store to open the project removes it
+    store = store_mod.ProjectStore(tmp_path, "Etna")
+    assert store.clean_temporary_files() == [alive_tmp]
+
+
+def test_temporary_file_names_carry_the_writer_pid(tmp_path, monkeypatch):
+    seen = []
+    real = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (seen.append(Path(a).name), real(a, b)))
+    store_mod.atomic_write_bytes(tmp_path / "f.bin", b"1")
+    assert seen and seen[0].startswith(f".f.bin.p{os.getpid()}-") and seen[0].endswith(".tmp")
+    assert store_mod.orphan_temporary_files(tmp_path) == []

@@ -717,3 +717,28 @@ def test_a_saved_selection_keeps_its_steps(tmp_path, volcano):
     assert reopened.scvd["MNR"].selection == sub.scvd["MNR"].selection
     assert len(reopened.ecvd) == 3
     assert varpy.open(tmp_path / "Etna").ecvd.selection == []
+
+
+def test_spatial_windows_and_maps_refuse_a_catalogue_without_coordinates(tmp_path):
+    """Issue 15: a catalogue imported without coordinates holds NaN columns; never select nothing."""
+    import varpy
+    from varpy.exceptions import SelectionError
+    from varpy.preparation import windows
+    from varpy.visualization.maps import epicentre_map
+
+    rng = np.random.default_rng(5)
+    times = pd.Timestamp("2011-07-01", tz="UTC") + pd.to_timedelta(
+        np.sort(rng.uniform(0, 30, 50)), unit="D")
+    path = tmp_path / "ew.csv"
+    pd.DataFrame({"date": times.strftime("%d/%m/%Y"), "time": times.strftime("%H:%M:%S"),
+                  "md": np.round(rng.uniform(1, 3, 50), 1)}).to_csv(path, index=False)
+    obj = varpy.Volcanic("EW", root=tmp_path)
+    obj.add_datatype("ecvd", path, format="csv", time_format="%d/%m/%Y %H:%M:%S")
+    for call in (lambda: windows.box(obj, lat=(37, 38), lon=(14, 15)),
+                 lambda: windows.depth_range(obj.ecvd, 0, 10),
+                 lambda: epicentre_map(obj)):
+        with pytest.raises(SelectionError, match="latitude|depth"):
+            call()
+    # time and magnitude windows still work
+    expected = int((obj.ecvd.dataset["magnitude"] >= 2.0).sum())
+    assert len(windows.magnitude_range(obj, 2.0, None).ecvd) == expected

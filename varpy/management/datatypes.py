@@ -25,13 +25,14 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from varpy.exceptions import DataFormatError
+from varpy.exceptions import DataFormatError, SelectionError
 from varpy.management.models import Model, to_builtin
+from varpy.management.schema import SCHEMAS
 from varpy.management.store import validate_name
 from varpy.management.timeconv import to_float_time
 
 __all__ = ["Datatype", "ECVD", "SCVD", "EVD", "ECLD", "SCLD", "DATATYPES", "datatype_class",
-           "datatype_key"]
+           "datatype_key", "require_coordinates"]
 
 _UTC = "datetime64[ns, UTC]"
 
@@ -245,18 +246,40 @@ class _Catalogue(Datatype):
 
 
 class ECVD(_Catalogue):
+    """Event catalogue, volcanic.
+
+    ``latitude``, ``longitude`` and ``depth`` may be absent from the input (early-warning
+    lists hold only times and magnitudes): they become NaN columns and the metadata key
+    ``absent_columns`` lists them. Time and magnitude analyses work on such catalogues; spatial
+    windows, maps and depth filters refuse them (:func:`require_coordinates`).
+    """
+
     kind = "ecvd"
     description = "event catalogue, volcanic"
-    required = {"time": "time", "latitude": "float", "longitude": "float", "depth": "float",
-                "magnitude": "float"}
-    optional = {"event_id": "string", "magnitude_type": "string", "place": "string"}
+    required = SCHEMAS["ecvd"].required
+    optional = SCHEMAS["ecvd"].optional
+    #: required columns that may be absent from the input (filled with NaN)
+    fillable: ClassVar[tuple[str, ...]] = SCHEMAS["ecvd"].fillable
+
+    def __init__(self, dataset=None, metadata=None, **kwargs):
+        absent = []
+        if isinstance(dataset, pd.DataFrame):
+            absent = [c for c in self.fillable if c not in dataset.columns]
+            if absent:
+                dataset = dataset.assign(**{c: np.nan for c in absent})
+        super().__init__(dataset, metadata, **kwargs)
+        imported = (self.metadata.get("import") or {}).get("absent_columns") or []
+        absent = [c for c in self.fillable if c in set(absent) | set(imported)]
+        if absent:
+            known = list(self.metadata.get("absent_columns") or [])
+            self.metadata["absent_columns"] = known + [c for c in absent if c not in known]
 
 
 class SCVD(Datatype):
     kind = "scvd"
     description = "sampled continuous series, volcanic (one station)"
-    required = {"time": "time"}
-    optional = {"tilt": "float"}
+    required = SCHEMAS["scvd"].required
+    optional = SCHEMAS["scvd"].optional
 
     @classmethod
     def validate(cls, df, *, source=None):
@@ -271,29 +294,25 @@ class EVD(Datatype):
     kind = "evd"
     description = "eruptions"
     time_column = "start"
-    required = {"start": "time", "end": "time"}
-    optional = {"type": "string", "vent": "string", "elevation": "string", "area": "float",
-                "volume": "float", "duration": "float", "description": "string"}
+    required = SCHEMAS["evd"].required
+    optional = SCHEMAS["evd"].optional
 
 
 class ECLD(_Catalogue):
     kind = "ecld"
     description = "event catalogue, laboratory (acoustic emissions)"
     calendar = False
-    required = {"time": "time"}
-    one_of = ("magnitude", "amplitude", "energy")
-    optional = {"magnitude": "float", "amplitude": "float", "energy": "float", "x": "float",
-                "y": "float", "z": "float", "event_id": "string"}
+    required = SCHEMAS["ecld"].required
+    one_of = SCHEMAS["ecld"].one_of
+    optional = SCHEMAS["ecld"].optional
 
 
 class SCLD(Datatype):
     kind = "scld"
     description = "sampled continuous series, laboratory"
     calendar = False
-    required = {"time": "time"}
-    optional = {"time_minutes": "float", "stress": "float", "axial_strain": "float",
-                "strain": "float", "pore_volume": "float", "confining_pressure": "float",
-                "pore_pressure": "float", "effective_pressure": "float"}
+    required = SCHEMAS["scld"].required
+    optional = SCHEMAS["scld"].optional
 
     @classmethod
     def validate(cls, df, *, source=None):
@@ -329,6 +348,49 @@ def datatype_key(dt: Datatype) -> str:
     if dt.kind == "scvd":
         return f"scvd-{validate_name(str(dt.station), 'station name')}"
     return dt.kind
+
+
+def require_coordinates(dt: Datatype, what: str, columns=("latitude", "longitude")) -> None:
+    """Refuse a spatial operation on a datatype without coordinates (or depth).
+
+    Parameters
+    ----------
+    dt : Datatype
+    what : str
+        The operation, named in the message (e.g. ``'box window'``, ``'map'``).
+    columns : sequence of str
+        The columns the operation needs: ``('latitude', 'longitude')`` for areas and maps,
+        ``('depth',)`` for depth filters.
+
+    Raises
+    ------
+    SelectionError
+        A column is absent, recorded in ``metadata['absent_columns']``, or missing on every row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cat = ECVD(pd.DataFrame({"time": pd.to_datetime(["2011-10-10"], utc=True),
+    ...                          "magnitude": [2.1]}))
+    >>> cat.metadata["absent_columns"]
+    ['latitude', 'longitude', 'depth']
+    >>> require_coordinates(cat, "depth filter", ("depth",))
+    Traceback (most recent call last):
+    ...
+    varpy.exceptions.SelectionError: depth filter needs 'depth', which this ECVD does not have (absent from the imported file); use time and magnitude analyses, or import a catalogue with depth
+    """
+    recorded = set((getattr(dt, "metadata", None) or {}).get("absent_columns") or [])
+    frame = dt.dataset
+    lacking = [c for c in columns if c in recorded or c not in frame.columns
+               or (len(frame) and frame[c].isna().all())]
+    if lacking:
+        why = ("absent from the imported file" if set(lacking) <= recorded
+               else "no value on any row")
+        names = ", ".join(map(repr, lacking))
+        raise SelectionError(
+            f"{what} needs {names}, which this {dt.kind.upper()} does not have ({why}); use "
+            f"time and magnitude analyses, or import a catalogue with "
+            f"{' and '.join(lacking) if len(lacking) < 3 else 'coordinates and depth'}")
 
 
 # -- helpers ------------------------------------------------------------------------------------

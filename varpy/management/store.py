@@ -18,6 +18,10 @@ Guarantees:
   Dataset files get a content-derived name, and the manifest, written last, is what makes a new
   state current; so a crash mid-save leaves the old or the new state, never a mixture.
 * Writers (and readers) hold a cross-process lock on the project (``filelock``).
+* Temporary files are named ``.<name>.p<pid>-<random>.tmp``: the writer's process id says who
+  owns one. The first time a store takes its project's lock (opening a project), it removes
+  the temporary files whose writer is no longer running (a writer killed mid-save) and logs
+  each one (:meth:`ProjectStore.clean_temporary_files`).
 * YAML is read with ``yaml.safe_load`` only; nothing is pickled.
 """
 from __future__ import annotations
@@ -52,6 +56,7 @@ __all__ = [
     "load_yaml",
     "ProjectStore",
     "package_versions",
+    "orphan_temporary_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,7 +103,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Pa
     if not overwrite and path.exists():
         raise ProjectExistsError(f"{path} exists; pass overwrite=True to replace it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.p{os.getpid()}-", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -111,6 +117,60 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Pa
         raise
     _fsync_dir(path.parent)
     return path
+
+
+#: Temporary files of :func:`atomic_write_bytes`: ``.<name>.p<pid>-<random>.tmp``; older
+#: varpy wrote ``.<name>.<random>.tmp`` (no owner recorded).
+_TMP_RE = re.compile(r"^\..+\.(?:p(?P<pid>\d+)-)?[A-Za-z0-9_]+\.tmp$")
+#: Age after which a temporary file that names no writer is taken as abandoned (seconds).
+UNOWNED_TMP_AGE = 600.0
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a process of another user counts)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:  # e.g. Windows: no signal 0; keep the file rather than guess
+        return True
+    return True
+
+
+def orphan_temporary_files(root: Path, *, now: float | None = None) -> list[Path]:
+    """Temporary files under ``root`` that no running writer owns.
+
+    A file ``.<name>.p<pid>-<random>.tmp`` is owned while process ``pid`` runs; a file of the
+    older form ``.<name>.<random>.tmp`` (no pid) counts as abandoned once older than
+    :data:`UNOWNED_TMP_AGE` seconds. Symbolic links are not followed.
+    """
+    import time
+
+    now = time.time() if now is None else now
+    found = []
+    for folder, dirs, files in os.walk(root):
+        for name in files:
+            match = _TMP_RE.match(name)
+            if match is None:
+                continue
+            path = Path(folder) / name
+            if match.group("pid") is not None:
+                if not _running(int(match.group("pid"))):
+                    found.append(path)
+            else:
+                try:
+                    age = now - path.lstat().st_mtime
+                except FileNotFoundError:
+                    continue
+                if age > UNOWNED_TMP_AGE:
+                    found.append(path)
+    return sorted(found)
 
 
 def atomic_write_text(path: Path, text: str, *, overwrite: bool = True) -> Path:
@@ -187,7 +247,9 @@ class ProjectStore:
         self.id = validate_id(project_id)
         self.root = Path(root)
         self.path = self.root / self.id
-        self._lock = filelock.FileLock(str(self.path) + LOCK, timeout=_LOCK_TIMEOUT)
+        self._lock = _CleaningLock(filelock.FileLock(str(self.path) + LOCK,
+                                                     timeout=_LOCK_TIMEOUT), self)
+        self._cleaned = False
 
     # -- paths ---------------------------------------------------------------------------------
     @property
@@ -214,8 +276,33 @@ class ProjectStore:
         return self.manifest_path.is_file()
 
     def lock(self):
-        """Cross-process lock on the project (re-entrant within a process)."""
+        """Cross-process lock on the project (re-entrant within a process).
+
+        The first acquisition by this store removes abandoned temporary files
+        (:meth:`clean_temporary_files`).
+        """
         return self._lock
+
+    def clean_temporary_files(self) -> list[Path]:
+        """Remove the temporary files in the project that no running writer owns.
+
+        Takes the project's lock, so no writer of a varpy process that respects it is
+        mid-save; a file whose writer still runs is kept anyway
+        (:func:`orphan_temporary_files`). Each removal is logged (INFO). Returns the paths
+        removed.
+        """
+        with self._lock.lock:
+            self._cleaned = True
+            if not self.path.is_dir():
+                return []
+            removed = []
+            for path in orphan_temporary_files(self.path):
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+                    log.info("removed abandoned temporary file %s (its writer is not running)",
+                             path)
+            return removed
 
     # -- manifest ------------------------------------------------------------------------------
     def create(self, project_type: str) -> dict:
@@ -367,3 +454,36 @@ class ProjectStore:
         for p in parts:
             validate_name(p, "file name")
         return self.path.joinpath(*parts)
+
+
+class _CleaningLock:
+    """The project's FileLock; the first outermost acquisition of a store cleans up abandoned
+    temporary files (under the lock)."""
+
+    def __init__(self, lock: filelock.FileLock, store: "ProjectStore"):
+        self.lock = lock
+        self._store = store
+
+    def acquire(self, *args, **kwargs):
+        return self.lock.acquire(*args, **kwargs)
+
+    def release(self, *args, **kwargs):
+        return self.lock.release(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.lock.is_locked
+
+    def __enter__(self):
+        self.lock.acquire()
+        if not self._store._cleaned:
+            try:
+                self._store.clean_temporary_files()
+            except BaseException:
+                self.lock.release()
+                raise
+        return self
+
+    def __exit__(self, *exc):
+        self.lock.release()
+        return False

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from varpy.exceptions import DataFormatError, DataWarning
+from varpy.management.datatypes import require_coordinates
 from varpy.visualization import _figure as _f
 
 __all__ = ["scatter", "epicentre_map"]
@@ -70,6 +71,10 @@ def scatter(obj, x: str, y: str | None = None, *, colour: str | None = None,
     (True, 2)
     """
     project, dt = _f.resolve(obj, ("ecvd", "ecld"), "scatter")
+    if dt.kind == "ecvd":
+        spatial = [c for c in (x, y) if c in ("latitude", "longitude", "depth")]
+        if spatial:
+            require_coordinates(dt, "scatter", spatial)
     dt = _f.select(dt, t_lims=t_lims, lat_lims=lat_lims, lon_lims=lon_lims, z_lims=z_lims,
                    mag_lims=mag_lims)
     if y is None:
@@ -144,6 +149,7 @@ def epicentre_map(obj, *, colour: str | None = "depth", size_by_magnitude: bool 
         Plain axes have aspect ``1 / cos(mean latitude)``.
     """
     project, dt = _f.resolve(obj, ("ecvd",), "epicentre_map")
+    require_coordinates(dt, "epicentre_map")
     dt = _f.select(dt, t_lims=t_lims, lat_lims=lat_lims, lon_lims=lon_lims, z_lims=z_lims,
                    mag_lims=mag_lims)
     lon = dt.dataset["longitude"].to_numpy(dtype=float, na_value=np.nan)

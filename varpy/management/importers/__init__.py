@@ -13,6 +13,8 @@ Main entry points:
 * :func:`register` ``(name, reader, kinds=..., description=..., required_metadata=())``
 * :func:`available` ``(kind=None) -> {name: ImporterSpec}``
 * :func:`detect_format` ``(kind, metadata, path=None, format=None) -> name``
+* :func:`sniff` ``(path, kind=None, format=None, **options) -> SniffResult``: what varpy sees in
+  a file (format, columns and their character zones, first rows, what would be missing)
 * :func:`to_obspy_catalog` / :func:`from_obspy_catalog`
 """
 from varpy.management.importers.registry import (  # noqa: F401  (registry first)
@@ -43,6 +45,7 @@ from varpy.management.importers.lab import (  # noqa: E402
     read_lab_series,
     read_ucl_v1,
 )
+from varpy.management.importers.sniff import SniffResult, sniff  # noqa: E402
 from varpy.management.importers.generic import (  # noqa: E402
     from_obspy_catalog,
     read_obspy,
@@ -56,4 +59,5 @@ __all__ = [
     "read_etna_ingv", "read_ign_web", "read_ign_fixed", "read_imo", "read_hvo",
     "read_etna_tilt", "read_etna_eruptions", "read_ucl_v1", "read_ae_two_column",
     "read_lab_series", "read_table", "read_obspy", "to_obspy_catalog", "from_obspy_catalog",
+    "sniff", "SniffResult",
 ]

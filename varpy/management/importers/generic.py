@@ -1,10 +1,15 @@
 """Generic importers: any CSV/TSV table through a column mapping, and ObsPy event formats.
 
 ``read_table`` turns a delimited file with arbitrary column names into a canonical varpy
-table: the user says which source column holds each canonical column. ``read_obspy`` reads
-anything :func:`obspy.read_events` reads (QuakeML, NLLoc, ...), and
-:func:`to_obspy_catalog` / :func:`from_obspy_catalog` convert between varpy catalogues and
-ObsPy :class:`~obspy.core.event.Catalog` objects.
+table: the user says which source column holds each canonical column (or the mapping is
+inferred from unambiguous header names). ``read_obspy`` reads anything
+:func:`obspy.read_events` reads (QuakeML, NLLoc, ...), and :func:`to_obspy_catalog` /
+:func:`from_obspy_catalog` convert between varpy catalogues and ObsPy
+:class:`~obspy.core.event.Catalog` objects; those live in
+:mod:`varpy.management.importers.obspy_io` and are re-exported here.
+
+May import: :mod:`varpy.exceptions`, :mod:`varpy.management.timeconv` and the importer
+modules ``_parsing``, ``lab``, ``registry`` and ``obspy_io``.
 
 Examples
 --------
@@ -21,7 +26,9 @@ Examples
 """
 from __future__ import annotations
 
+import inspect
 import logging
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -30,6 +37,8 @@ import pandas as pd
 from varpy.exceptions import DataFormatError
 from varpy.management.importers import _parsing as P
 from varpy.management.importers.lab import seconds_per_unit
+from varpy.management.importers.obspy_io import (  # noqa: F401  (public path of these names)
+    from_obspy_catalog, read_obspy, read_quakeml, to_obspy_catalog)
 from varpy.management.importers.registry import TIME_COLUMNS, register
 from varpy.management.timeconv import from_ordinal_days
 
@@ -40,6 +49,8 @@ __all__ = [
     "from_obspy_catalog",
     "TEXT_COLUMNS",
     "REQUIRED_COLUMNS",
+    "HEADER_NAMES",
+    "infer_columns",
 ]
 
 log = logging.getLogger(__name__)
@@ -50,14 +61,116 @@ TEXT_COLUMNS = frozenset({"event_id", "magnitude_type", "place", "intensity", "q
 #: Columns each datatype must have (docs/design.md); ``None`` entries mean "at least one value
 #: column".
 REQUIRED_COLUMNS = {
-    "ecvd": ("time", "latitude", "longitude", "depth", "magnitude"),
+    "ecvd": ("time", "magnitude"),
     "scvd": ("time", None),
     "evd": ("start",),
     "ecld": ("time", ("magnitude", "amplitude", "energy")),
     "scld": ("time", None),
 }
+#: ECVD columns that may be absent from a catalogue (early-warning lists hold only times and
+#: magnitudes): filled with NaN and recorded (import note ``absent_columns``).
+OPTIONAL_ECVD = ("latitude", "longitude", "depth")
 _VOLCANIC = ("ecvd", "scvd", "evd")
 _TIME_TARGETS = ("time", "start", "end")
+#: Header names (normalised: lower case, units in brackets dropped, separators as '_') that
+#: name a canonical column unambiguously.
+HEADER_NAMES = {
+    "time": ("time", "datetime", "date_time", "origin_time", "origintime", "timestamp",
+             "time_utc", "utc_time"),
+    "magnitude": ("magnitude", "mag", "ml", "md", "mw", "mb", "mbl", "mblg", "m"),
+    "latitude": ("latitude", "lat"),
+    "longitude": ("longitude", "lon", "long", "lng"),
+    "depth": ("depth", "depth_km", "prof", "profundidad"),
+    "event_id": ("event_id", "eventid", "id", "evento", "event"),
+    "magnitude_type": ("magnitude_type", "mag_type", "magtype", "tipo_mag"),
+    "place": ("place", "region", "locality", "localizacion", "location"),
+    "intensity": ("intensity", "int", "inten"),
+    "amplitude": ("amplitude", "amp"),
+    "energy": ("energy",),
+    "start": ("start", "start_time", "onset", "start_date"),
+    "end": ("end", "end_time", "end_date"),
+}
+_DATE_NAMES = ("date", "fecha", "day")
+_CLOCK_NAMES = ("time", "hour", "hora", "clock", "time_of_day")
+#: Field separators by name: ``'blanks'`` (or ``'whitespace'``) is any run of blanks and tabs.
+SEPARATORS = {"blanks": r"\s+", "whitespace": r"\s+", "tab": "\t", "comma": ",",
+              "semicolon": ";"}
+
+
+def _normal(name) -> str:
+    text = re.sub(r"\(.*?\)|\[.*?\]", "", str(name)).strip().lower()
+    text = re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+    return text
+
+
+def infer_columns(names, kind: str, path=None) -> dict:
+    """A ``columns=`` mapping from header names, where they are unambiguous.
+
+    ``time``/``datetime``/``origin_time`` (or ``date`` and ``time``/``hour`` joined), ``mag``/
+    ``ml``/``md``/``magnitude``, ``lat``, ``lon``, ``depth``, ``id``, ... (:data:`HEADER_NAMES`,
+    compared case-insensitively, units in brackets ignored). For SCVD and SCLD every other
+    column is a value column under its own name.
+
+    Raises
+    ------
+    DataFormatError
+        Two header names claim one canonical column, or a required column is not found; the
+        message lists the columns found and the canonical names they could map to.
+
+    Examples
+    --------
+    >>> infer_columns(["Date", "Time", "Md", "Lat (deg)"], "ecvd")
+    {'time': ('Date', 'Time'), 'magnitude': 'Md', 'latitude': 'Lat (deg)'}
+    """
+    names = list(names)
+    normal = {name: _normal(name) for name in names}
+    lookup = {alias: target for target, aliases in HEADER_NAMES.items() for alias in aliases}
+    claims: dict[str, list] = {}
+    dates = [n for n in names if normal[n] in _DATE_NAMES]
+    clocks = [n for n in names if normal[n] in _CLOCK_NAMES]
+    time_target = "start" if kind == "evd" else "time"
+    used = set()
+    if len(dates) == 1 and len(clocks) <= 1:
+        claims[time_target] = [tuple(dates + clocks) if clocks else dates[0]]
+        used.update(dates + clocks)
+    for name in names:
+        if name in used:
+            continue
+        target = lookup.get(normal[name])
+        if target == "time" and kind == "evd":
+            target = "start"
+        if target is not None:
+            claims.setdefault(target, []).append(name)
+    mapping = {}
+    for target, sources in claims.items():
+        if len(sources) > 1:
+            raise DataFormatError(
+                f"header columns {', '.join(map(repr, sources))} could each be {target!r}",
+                path=path, line=1, column=str(sources[0]),
+                expected=f"columns={{{target!r}: <one of them>, ...}}; "
+                         + _found_text(names, normal, lookup))
+        mapping[target] = sources[0]
+    if kind in ("scvd", "scld"):
+        mapped = {s for v in mapping.values() for s in (v if isinstance(v, tuple) else (v,))}
+        for name in names:
+            if name not in mapped and normal[name] and normal[name] not in mapping:
+                mapping[normal[name]] = name
+    for need in REQUIRED_COLUMNS[kind]:
+        needs = need if isinstance(need, tuple) else (need,)
+        if need is not None and not any(n in mapping for n in needs):
+            wanted = "one of " + ", ".join(needs) if len(needs) > 1 else repr(needs[0])
+            raise DataFormatError(
+                f"no header column is {wanted}, which a {kind} table needs", path=path, line=1,
+                column=needs[0], expected="columns={canonical: header name, ...}; "
+                + _found_text(names, normal, lookup))
+    return mapping
+
+
+def _found_text(names, normal, lookup) -> str:
+    found = ", ".join(f"{n!r}" + (f" (-> {lookup[normal[n]]})" if normal[n] in lookup else "")
+                      for n in names)
+    canon = ", ".join(HEADER_NAMES)
+    return f"header columns: {found}; canonical names: {canon}"
 
 
 def _check_mapping(columns, kind: str, path) -> dict:
@@ -93,24 +206,29 @@ def _check_mapping(columns, kind: str, path) -> dict:
     return mapping
 
 
-def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
+def read_table(path, *, columns: Mapping | None = None, kind: str = "ecvd", sep: str = ",",
                header: bool = True, time_format: str | None = None,
                time_unit: str = "seconds", missing: Sequence[float] = (),
-               encoding: str = "utf-8") -> pd.DataFrame:
+               encoding: str | None = None) -> pd.DataFrame:
     """Read a CSV/TSV table whose columns are named by a user mapping.
 
     Parameters
     ----------
     path : path-like
-    columns : mapping
+    columns : mapping, optional
         ``{canonical name: source column}``. Source columns are header names, or 0-based
         positions when ``header=False``. A time column may join several source columns with a
-        space, e.g. ``{'time': ('date', 'hour')}`` with ``time_format='%d/%m/%Y %H:%M:%S'``.
+        space, e.g. ``{'time': ('date', 'hour')}`` with ``time_format='%d/%m/%Y %H:%M:%S'``
+        or, without a header, ``{'time': (0, 1, 2, 3)}`` with ``time_format='%Y %m %d %H:%M'``.
         Text columns (:data:`TEXT_COLUMNS`) stay text; the others are read as float64.
+        Default: inferred from unambiguous header names (:func:`infer_columns`). ECVD needs
+        only ``time`` and ``magnitude``: absent coordinates and depth are NaN columns (recorded
+        as the import note ``absent_columns``).
     kind : {'ecvd', 'scvd', 'evd', 'ecld', 'scld'}
         Datatype; decides the required columns (:data:`REQUIRED_COLUMNS`) and the time scale.
     sep : str
-        Field separator (``','``, ``'\\t'``, ``';'``).
+        Field separator (``','``, ``'\\t'``, ``';'``), or ``'blanks'`` for runs of blanks and
+        tabs (aligned tables).
     header : bool
         The first line holds column names.
     time_format : str, optional
@@ -120,7 +238,9 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         Laboratory kinds: unit of the time column, converted to seconds.
     missing : sequence of float
         Codes that mean "no value" in numeric columns (e.g. ``(-999,)``).
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -132,6 +252,17 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
         raise DataFormatError(f"unknown datatype {kind!r}", path=path,
                               expected=f"one of {', '.join(TIME_COLUMNS)}")
     path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
+    if not isinstance(sep, str) or not sep:
+        raise DataFormatError(f"sep={sep!r}", path=path, key="sep",
+                              expected=f"one character or one of {', '.join(SEPARATORS)}")
+    sep = SEPARATORS.get(sep.lower(), sep)
+    if columns is None:
+        columns = _inferred(path, kind, sep, header, encoding)
+    if not isinstance(missing, (list, tuple, np.ndarray)) or not all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in missing):
+        raise DataFormatError(f"missing={missing!r}", path=path, key="missing",
+                              expected="a list of numbers that mean 'no value', e.g. [-999]")
     mapping = _check_mapping(columns, kind, path)
     sources = list(dict.fromkeys(s for group in mapping.values() for s in group))
     numeric_times = kind not in _VOLCANIC or str(time_format).lower() in ("ordinal", "unix")
@@ -185,9 +316,34 @@ def read_table(path, *, columns: Mapping, kind: str = "ecvd", sep: str = ",",
             result[target] = _numbers(table[group[0]], path, lines, group[0], missing)
     if kind == "evd" and "end" not in result:
         result["end"] = P.utc_series(np.full(len(table), np.iinfo(np.int64).min))
+    absent = [c for c in OPTIONAL_ECVD if c not in result] if kind == "ecvd" else []
+    for name in absent:
+        result[name] = np.full(len(table), np.nan)
     ordered = {k: result[k] for k in [TIME_COLUMNS[kind]] + [k for k in result
                                                              if k != TIME_COLUMNS[kind]]}
-    return P.assemble(ordered, sort_key)
+    frame = P.assemble(ordered, sort_key)
+    if absent:
+        P.add_note(frame, absent_columns=absent)
+    return frame
+
+
+def _inferred(path, kind, sep, header, encoding) -> dict:
+    """The column mapping inferred from the header (see :func:`infer_columns`)."""
+    if not header:
+        with open(path, encoding=encoding) as fh:
+            first = next((line for line in fh if line.strip()), "").rstrip("\r\n")
+        fields = re.split(sep, first.strip()) if sep == r"\s+" else first.split(sep)
+        raise DataFormatError(
+            "a table without a header needs columns= naming the fields by position", path=path,
+            key="columns", expected=f"e.g. columns={{'time': (0, 1), 'magnitude': 2}} for the "
+            f"{len(fields)} fields of the first line {fields[:8]}")
+    try:
+        names = pd.read_csv(path, sep=sep, nrows=0, encoding=encoding,
+                            engine="python" if len(sep) > 1 else "c").columns
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise DataFormatError(f"cannot read the header line: {exc}", path=path, line=1,
+                              expected="a header line of column names") from exc
+    return infer_columns([str(n) for n in names], kind, path)
 
 
 def _decode_error(path, encoding) -> DataFormatError:
@@ -262,187 +418,37 @@ def _time_column(table, group, kind, time_format, time_unit, path, lines, *, req
     return ns
 
 
-def read_csv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
-    """:func:`read_table` with comma-separated fields (registered as ``'csv'``)."""
-    options.setdefault("sep", ",")
-    return read_table(path, columns=columns, kind=kind, **options)
+def _with_separator(sep: str, name: str, doc: str):
+    """A :func:`read_table` whose ``sep`` defaults to ``sep``, with read_table's signature (so
+    that the registry checks its options)."""
+    def reader(path, **options):
+        options.setdefault("sep", sep)
+        return read_table(path, **options)
+
+    signature = inspect.signature(read_table)
+    reader.__signature__ = signature.replace(parameters=[
+        p.replace(default=sep) if p.name == "sep" else p
+        for p in signature.parameters.values()])
+    reader.__name__ = reader.__qualname__ = name
+    reader.__doc__ = doc
+    return reader
 
 
-def read_tsv_table(path, *, columns: Mapping, kind: str = "ecvd", **options) -> pd.DataFrame:
-    """:func:`read_table` with tab-separated fields (registered as ``'tsv'``)."""
-    options.setdefault("sep", "\t")
-    return read_table(path, columns=columns, kind=kind, **options)
-
-
-# --------------------------------------------------------------------------------------------
-# ObsPy
-# --------------------------------------------------------------------------------------------
-def _nan(value) -> float:
-    return np.nan if value is None else float(value)
-
-
-def from_obspy_catalog(catalog, *, path=None) -> pd.DataFrame:
-    """An ObsPy :class:`~obspy.core.event.Catalog` as a varpy ECVD table.
-
-    Each event contributes its preferred origin and magnitude (else the first ones). Depths are
-    converted from metres (QuakeML) to kilometres. Missing values are NaN.
-
-    Parameters
-    ----------
-    catalog : obspy.core.event.Catalog or iterable of Event
-    path : path-like, optional
-        Source file, for messages.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``time``, ``latitude``, ``longitude``, ``depth`` (km), ``magnitude``, ``event_id``
-        (the event's resource id), ``magnitude_type``, ``place`` (first event description).
-
-    Raises
-    ------
-    DataFormatError
-        An event has no origin time.
-    """
-    n = len(catalog)
-    time_ns = np.empty(n, dtype=np.int64)
-    num = {k: np.full(n, np.nan) for k in ("latitude", "longitude", "depth", "magnitude")}
-    text = {k: [None] * n for k in ("event_id", "magnitude_type", "place")}
-    for i, event in enumerate(catalog):
-        origin = event.preferred_origin() or (event.origins[0] if event.origins else None)
-        if origin is None or origin.time is None:
-            raise DataFormatError(f"event {i + 1} ({event.resource_id}) has no origin time",
-                                  path=path, column="time",
-                                  expected="every event with an origin and its time")
-        time_ns[i] = origin.time.ns
-        num["latitude"][i] = _nan(origin.latitude)
-        num["longitude"][i] = _nan(origin.longitude)
-        num["depth"][i] = _nan(origin.depth) / 1000.0
-        magnitude = event.preferred_magnitude() or (event.magnitudes[0] if event.magnitudes
-                                                    else None)
-        if magnitude is not None:
-            num["magnitude"][i] = _nan(magnitude.mag)
-            text["magnitude_type"][i] = magnitude.magnitude_type
-        text["event_id"][i] = str(event.resource_id)
-        if event.event_descriptions:
-            text["place"][i] = event.event_descriptions[0].text
-    columns = {"time": P.utc_series(time_ns), **num,
-               **{k: P.clean_text(pd.Series(v, dtype="str")) for k, v in text.items()}}
-    return P.assemble(columns, time_ns)
-
-
-def to_obspy_catalog(catalog: pd.DataFrame):
-    """A varpy ECVD table as an ObsPy :class:`~obspy.core.event.Catalog`.
-
-    One event a row with one origin (time, latitude, longitude, depth in metres) and one
-    magnitude (value and ``magnitude_type``), both preferred. ``event_id`` becomes the event's
-    resource id and ``place`` its description. NaN values are left unset.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from varpy.management.importers.generic import to_obspy_catalog, from_obspy_catalog
-    >>> cat = pd.DataFrame({"time": pd.to_datetime(["2011-10-10 12:00:00.25"], utc=True),
-    ...                     "latitude": [27.7], "longitude": [-18.0], "depth": [12.5],
-    ...                     "magnitude": [2.1]})
-    >>> obspy_cat = to_obspy_catalog(cat)
-    >>> obspy_cat[0].preferred_origin().depth
-    12500.0
-    >>> back = from_obspy_catalog(obspy_cat)
-    >>> bool((back["time"] == cat["time"]).all())
-    True
-    """
-    from obspy import UTCDateTime
-    from obspy.core.event import (Catalog, Event, EventDescription, Magnitude, Origin,
-                                  ResourceIdentifier)
-
-    if not isinstance(catalog, pd.DataFrame) or "time" not in catalog.columns:
-        raise DataFormatError("to_obspy_catalog needs a DataFrame with a 'time' column",
-                              column="time", expected="an ECVD table")
-    times = catalog["time"]
-    if not isinstance(times.dtype, pd.DatetimeTZDtype):
-        times = pd.to_datetime(times, utc=True)
-    if times.isna().any():
-        raise DataFormatError(f"row {int(np.flatnonzero(times.isna())[0])} has no time",
-                              column="time", expected="a time for every event")
-    time_ns = times.dt.tz_convert("UTC").astype("datetime64[ns, UTC]").array.asi8
-
-    def floats(name, scale=1.0):
-        if name not in catalog.columns:
-            return [None] * len(catalog)
-        values = catalog[name].to_numpy(dtype=np.float64) * scale
-        return [None if np.isnan(v) else float(v) for v in values]
-
-    def texts(name):
-        if name not in catalog.columns:
-            return [None] * len(catalog)
-        return [None if pd.isna(v) else str(v) for v in catalog[name]]
-
-    lat, lon, depth, mag = (floats("latitude"), floats("longitude"), floats("depth", 1000.0),
-                            floats("magnitude"))
-    ids, mtypes, places = texts("event_id"), texts("magnitude_type"), texts("place")
-    events = []
-    for i in range(len(catalog)):
-        event = Event(resource_id=ResourceIdentifier(ids[i]) if ids[i] else ResourceIdentifier())
-        origin = Origin(time=UTCDateTime(ns=int(time_ns[i])), latitude=lat[i],
-                        longitude=lon[i], depth=depth[i])
-        event.origins.append(origin)
-        event.preferred_origin_id = origin.resource_id
-        if mag[i] is not None or mtypes[i] is not None:
-            magnitude = Magnitude(mag=mag[i], magnitude_type=mtypes[i],
-                                  origin_id=origin.resource_id)
-            event.magnitudes.append(magnitude)
-            event.preferred_magnitude_id = magnitude.resource_id
-        if places[i]:
-            event.event_descriptions.append(EventDescription(text=places[i],
-                                                             type="region name"))
-        events.append(event)
-    return Catalog(events=events)
-
-
-def read_obspy(path, *, obspy_format: str | None = None) -> pd.DataFrame:
-    """Read an event file with :func:`obspy.read_events` (QuakeML, NLLoc, ZMAP, ...).
-
-    Parameters
-    ----------
-    path : path-like
-    obspy_format : str, optional
-        ObsPy format name (``'QUAKEML'``, ``'ZMAP'``, ...); ObsPy guesses it if None.
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :func:`from_obspy_catalog`.
-    """
-    from obspy import read_events
-
-    path = P.check_file(path)
-    try:
-        catalog = read_events(str(path), format=obspy_format)
-    except (TypeError, ValueError, SyntaxError, KeyError, IndexError, AttributeError) as exc:
-        # ObsPy signals "unknown format" with TypeError and parse failures with ValueError or
-        # lxml's XMLSyntaxError (a SyntaxError); all mean "not readable as this format".
-        raise DataFormatError(f"ObsPy cannot read the file: {exc}", path=path,
-                              expected=f"an event file in {obspy_format or 'a format ObsPy knows'}"
-                              ) from exc
-    if len(catalog) == 0:
-        raise DataFormatError("the file holds no events", path=path,
-                              expected="at least one event")
-    return from_obspy_catalog(catalog, path=path)
-
-
-def read_quakeml(path) -> pd.DataFrame:
-    """Read a QuakeML file (registered as ``'quakeml'``); see :func:`read_obspy`."""
-    return read_obspy(path, obspy_format="QUAKEML")
+read_csv_table = _with_separator(
+    ",", "read_csv_table", ":func:`read_table` with comma-separated fields (registered as "
+                           "``'csv'``).")
+read_tsv_table = _with_separator(
+    "\t", "read_tsv_table", ":func:`read_table` with tab-separated fields (registered as "
+                            "``'tsv'``).")
 
 
 _ALL = tuple(TIME_COLUMNS)
 register("csv", read_csv_table, kinds=_ALL,
-         description="comma-separated table with a header; option columns={canonical: source}"
-                     ", time_format, time_unit, missing")
+         description="comma-separated table; columns={canonical: source} (inferred from a "
+                     "header when unambiguous), header, time_format, time_unit, missing")
 register("tsv", read_tsv_table, kinds=_ALL,
-         description="tab-separated table with a header; option columns={canonical: source}"
-                     ", time_format, time_unit, missing")
+         description="tab-separated table; columns={canonical: source} (inferred from a "
+                     "header when unambiguous), header, time_format, time_unit, missing")
 register("quakeml", read_quakeml, kinds=("ecvd",),
          description="QuakeML event file, through obspy.read_events")
 register("obspy", read_obspy, kinds=("ecvd",),

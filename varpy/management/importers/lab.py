@@ -87,7 +87,7 @@ def _option(value, metadata, keys, default):
     return default, "default"
 
 
-def read_ucl_v1(path, *, encoding: str = "utf-8", check_times: bool = True) -> pd.DataFrame:
+def read_ucl_v1(path, *, encoding: str | None = None, check_times: bool = True) -> pd.DataFrame:
     """Read a UCL triaxial-deformation table (VarPy's ``UCLv1`` SCLD format).
 
     Tab-separated with one header line and nine columns: time (mins), time (secs), stress
@@ -97,7 +97,9 @@ def read_ucl_v1(path, *, encoding: str = "utf-8", check_times: bool = True) -> p
     Parameters
     ----------
     path : path-like
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
     check_times : bool
         Warn (DataWarning) if the seconds column is not 60 times the minutes column.
 
@@ -112,8 +114,8 @@ def read_ucl_v1(path, *, encoding: str = "utf-8", check_times: bool = True) -> p
                    for name, title in UCL_V1_COLUMNS)
     table = P.DelimitedFile(path, fields, sep="\t", header_lines=1, encoding=encoding,
                             format_name="ucl_v1")
-    header = P.read_header_lines(table.path, 1, encoding)
-    titles = header[0].split("\t") if header else []
+    header = P.read_header_lines(table.path, 1, table.encoding)
+    titles = header[0].rstrip(" \t").split("\t") if header else []  # trailing tabs/blanks
     if len(titles) != 9 or "time" not in titles[0].lower() or "time" not in titles[1].lower():
         shown = header[0][:80] if header else ""
         raise DataFormatError(f"the header has {len(titles)} fields ({shown!r})",
@@ -140,7 +142,7 @@ def read_ucl_v1(path, *, encoding: str = "utf-8", check_times: bool = True) -> p
 
 def read_ae_two_column(path, *, metadata=None, size_format: str | None = None,
                        time_unit: str | None = None, header_lines: int = 0,
-                       encoding: str = "utf-8") -> pd.DataFrame:
+                       encoding: str | None = None) -> pd.DataFrame:
     """Read a two-column acoustic-emission catalogue: event time and one size value a line.
 
     The file has no header (VarPy 2016 skipped the first line and so lost an event); give
@@ -156,7 +158,9 @@ def read_ae_two_column(path, *, metadata=None, size_format: str | None = None,
     time_unit : {'seconds', 'minutes', 'hours'}, optional
         Unit of the time column (default seconds); times are converted to seconds.
     header_lines : int
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -183,7 +187,7 @@ def read_ae_two_column(path, *, metadata=None, size_format: str | None = None,
 
 
 def read_lab_series(path, *, value_name: str = "value", time_unit: str | None = None,
-                    metadata=None, header_lines: int = 0, encoding: str = "utf-8") -> pd.DataFrame:
+                    metadata=None, header_lines: int = 0, encoding: str | None = None) -> pd.DataFrame:
     """Read a two-column laboratory series: time and one value a line (tab-separated).
 
     The UCL files ``DDS7_strain.txt`` and ``DDS7_stress.txt`` have this layout with times in
@@ -198,7 +202,9 @@ def read_lab_series(path, *, value_name: str = "value", time_unit: str | None = 
         Unit of the time column; default ``metadata['time_unit']``, else minutes.
     metadata : mapping, optional
     header_lines : int
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------

@@ -43,6 +43,8 @@ __all__ = [
     "available",
     "detect_format",
     "read",
+    "check_options",
+    "reader_options",
 ]
 
 log = logging.getLogger(__name__)
@@ -256,9 +258,14 @@ def read(path, kind: str, format: str | None = None, metadata: Mapping | None = 
         Importer name; otherwise chosen by :func:`detect_format` from ``metadata``.
     metadata : mapping, optional
         The datatype's metadata (checked for the importer's required keys and passed to
-        readers that take it).
+        readers that take it). A dict given here receives, under the key ``'import'``, what the
+        import changed (``rows_moved`` when rows were sorted into time order,
+        ``absent_columns`` filled with NaN), so that nothing is reordered silently. Lab
+        metadata times are compared with the data
+        (:func:`varpy.management.metadata.check_lab_times`).
     **options
-        Passed to the reader (see each reader's documentation).
+        Passed to the reader (see each reader's documentation); checked first against the
+        reader's parameters (:func:`check_options`).
 
     Returns
     -------
@@ -268,25 +275,127 @@ def read(path, kind: str, format: str | None = None, metadata: Mapping | None = 
     Raises
     ------
     DataFormatError
-        The file does not match the format (the message names the line and column).
+        The file does not match the format (the message names the line and column), an
+        option has the wrong type or a required option is missing.
+    DataFileNotFoundError
+        The file does not exist (also a ``FileNotFoundError``).
     UnknownFormatError, MetadataError
-        The importer cannot be chosen or its required metadata are missing.
+        The importer cannot be chosen, an option is unknown, or required metadata are
+        missing.
     """
     kind = _normalise_kind(kind)
     name = detect_format(kind, metadata, path, format=format)
     spec = _REGISTRY[name]
+    record = metadata if isinstance(metadata, dict) else None
     metadata = dict(metadata or {})
     for key in spec.required_metadata:
         if metadata.get(key) in (None, ""):
             needed = ", ".join(spec.required_metadata)
             raise MetadataError(f"importer {name!r} needs metadata key {key!r}", path=path,
                                 key=key, expected=f"metadata with {needed}")
+    check_options(spec, options, path=path)
+    _check_path(path)
     if spec.takes_metadata:
         options["metadata"] = metadata
     if len(spec.kinds) > 1 and "kind" in _parameters(spec.reader):
         options.setdefault("kind", kind)
     frame = spec.reader(path, **options)
-    return conform(frame, kind, path=path, importer=name)
+    frame = conform(frame, kind, path=path, importer=name)
+    if kind in ("ecld", "scld") and metadata:
+        from varpy.management.metadata import check_lab_times
+
+        check_lab_times(metadata, frame["time"].to_numpy(), path=path,
+                        what="event" if kind == "ecld" else "sample")
+    notes = frame.attrs.pop(IMPORT_NOTES, None)
+    if notes:
+        log.info("%s: %s", path, "; ".join(f"{k}: {v}" for k, v in notes.items()))
+        if record is not None:
+            record.setdefault("import", {}).update(notes)
+    return frame
+
+
+#: ``DataFrame.attrs`` key under which readers leave notes on what the import changed
+#: (the same as ``_columns.IMPORT_NOTES``; kept literal so the registry imports no parser).
+IMPORT_NOTES = "varpy_import"
+_HIDDEN = ("path", "metadata", "kind")
+
+
+def reader_options(reader) -> dict[str, inspect.Parameter]:
+    """The options a reader takes (keyword parameters other than path, metadata and kind), or
+    ``{}`` plus ``None`` under ``'**'`` when it takes arbitrary keywords."""
+    params = _parameters(reader)
+    out = {}
+    for pname, param in params.items():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            out["**"] = None
+        elif (param.kind in (inspect.Parameter.KEYWORD_ONLY,
+                             inspect.Parameter.POSITIONAL_OR_KEYWORD)
+              and pname not in _HIDDEN and pname != next(iter(params))):
+            out[pname] = param
+    return out
+
+
+def _type_ok(value, param: inspect.Parameter) -> str | None:
+    """None if ``value`` fits the parameter's default (or ``str | None`` annotation), else what
+    would fit."""
+    import numbers
+
+    default = param.default
+    if default is inspect.Parameter.empty or default is None:
+        annotation = param.annotation if isinstance(param.annotation, str) else ""
+        if annotation.replace(" ", "") in ("str|None", "str", "Optional[str]"):
+            return None if value is None or isinstance(value, str) else "text"
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "True or False"
+    if isinstance(default, int):
+        return None if isinstance(value, numbers.Integral) and not isinstance(value, bool) \
+            else "an integer"
+    if isinstance(default, float):
+        return None if isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            else "a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "text"
+    if isinstance(default, (tuple, list)):
+        return None if isinstance(value, (tuple, list)) or hasattr(value, "__array__") \
+            else "a list of values"
+    return None
+
+
+def check_options(spec: ImporterSpec, options: Mapping, *, path=None) -> None:
+    """Refuse options the importer does not take, of the wrong type, or missing.
+
+    Raises
+    ------
+    UnknownFormatError
+        An option the reader does not have (the message lists those it has).
+    DataFormatError
+        An option of the wrong type, or a required option not given; names the option.
+    """
+    allowed = reader_options(spec.reader)
+    if "**" in allowed:
+        return  # a reader taking **options checks them itself
+    for key, value in options.items():
+        if key not in allowed:
+            raise UnknownFormatError(f"option of importer {spec.name!r}", str(key),
+                                     allowed or ["(none)"])
+        want = _type_ok(value, allowed[key])
+        if want is not None:
+            raise DataFormatError(f"option {key}={value!r} of importer {spec.name!r} is a "
+                                  f"{type(value).__name__}", path=path, key=key,
+                                  expected=f"{want} (default {allowed[key].default!r})")
+    absent = [k for k, p in allowed.items()
+              if p.default is inspect.Parameter.empty and k not in options]
+    if absent:
+        raise DataFormatError(f"importer {spec.name!r} needs option {absent[0]!r}", path=path,
+                              key=absent[0], expected=f"{absent[0]}=... ({spec.description})")
+
+
+def _check_path(path) -> None:
+    """Every importer gets an existing, non-empty regular file (or a located error)."""
+    from varpy.management.importers._text import check_file
+
+    check_file(path)
 
 
 def _parameters(func) -> Mapping:
@@ -316,6 +425,8 @@ def conform(frame, kind: str, *, path=None, importer: str = "") -> pd.DataFrame:
     times = frame[time_col]
     if not times.is_monotonic_increasing:
         frame = frame.sort_values(time_col, kind="stable", na_position="last")
+        moved = int((frame.index.to_numpy() != times.index.to_numpy()).sum())
+        frame.attrs.setdefault(IMPORT_NOTES, {})["rows_moved"] = moved
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or \
             frame.index.step != 1:
         frame = frame.reset_index(drop=True)

@@ -10,13 +10,17 @@ importer                kind    file
 ======================  ======  ============================================================
 ``etna_ingv``           ecvd    INGV-CT Etna catalogue (tab-separated, ``dd-mm-yyyy``)
 ``ign_web``             ecvd    IGN web table (tab-separated, 2 header lines, latin-1, -999)
-``ign_fixed``           ecvd    IGN fixed-width catalogue (1 header line, latin-1, 999)
+``ign_fixed``           ecvd    IGN fixed-width catalogue (1 header line, latin-1, 999); the
+                                reader lives in :mod:`~varpy.management.importers.ign_fixed`
 ``imo``                 ecvd    IMO numeric table (VarPy ordinal day, lat, lon, depth, M)
 ``hvo``                 ecvd    HVO fixed-width catalogue (with region code)
 ``etna_tilt``           scvd    INGV-CT daily tilt (``dd/mm/yyyy`` and value)
 ``etna_eruptions``      evd     Etna eruption list (start, end, type, vent, elevation, area,
                                 volume, description)
 ======================  ======  ============================================================
+
+May import: :mod:`varpy.exceptions`, :mod:`varpy.management.timeconv` and the importer
+modules ``_parsing``, ``registry`` and ``ign_fixed``.
 
 Examples
 --------
@@ -43,11 +47,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from varpy.exceptions import DataFormatError, DataWarning
 from varpy.management.importers import _parsing as P
+from varpy.management.importers.ign_fixed import (  # noqa: F401  (public path of these names)
+    IGN_FIXED_FIELDS, IGN_FIXED_MISSING, IGN_FIXED_VARPY_SLICES, ign_fixed_layout,
+    ign_fixed_zones, read_ign_fixed)
 from varpy.management.importers.registry import register
 from varpy.management.timeconv import from_ordinal_days
 
@@ -61,6 +67,9 @@ __all__ = [
     "read_etna_eruptions",
     "INGV_MAGNITUDE_TYPES",
     "IGN_FIXED_VARPY_SLICES",
+    "IGN_FIXED_FIELDS",
+    "ign_fixed_zones",
+    "ign_fixed_layout",
     "HVO_SLICES",
 ]
 
@@ -68,16 +77,6 @@ log = logging.getLogger(__name__)
 
 #: INGV-CT magnitude-type flag (column 8 of the catalogue).
 INGV_MAGNITUDE_TYPES = {1: "MD", 2: "ML"}
-
-_ECVD_FLOATS = ("latitude", "longitude", "depth", "magnitude")
-
-
-def _mask_codes(values: np.ndarray, codes) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if codes:
-        values = np.where(np.isin(values, codes), np.nan, values)
-    return values
-
 
 # --------------------------------------------------------------------------------------------
 # INGV-CT Etna catalogue
@@ -95,7 +94,7 @@ _ETNA_FIELDS = (
 )
 
 
-def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_ingv(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the INGV-CT (Catania) Etna earthquake catalogue.
 
     The file is tab-separated without a header, one event a line (CRLF or LF)::
@@ -109,9 +108,9 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
     Parameters
     ----------
     path : path-like
-    encoding : str
-        Text encoding (the INGV file is ASCII; use ``'latin-1'`` for copies with accented
-        place names).
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (copies with
+        accented place names); a BOM is dropped.
 
     Returns
     -------
@@ -141,14 +140,15 @@ def read_etna_ingv(path, *, encoding: str = "utf-8") -> pd.DataFrame:
     place = columns.pop("place")
     columns.update(event_id=event_id, magnitude_type=magnitude_type, place=place)
     # copy=False: no consolidation copy of the float columns (nothing else holds them)
-    return pd.DataFrame(columns, copy=False)
+    return P.note_order(pd.DataFrame(columns, copy=False), order)
 
 
 def _etna_moved_columns(raw: dict, order) -> dict:
     columns = {name: P.take(raw[name].to_numpy(dtype=np.float64), order)
                for name in ("latitude", "longitude", "depth")}
-    columns["magnitude"] = _mask_codes(P.take(raw["magnitude"].to_numpy(), order), (0.0,))
-    columns["place"] = P.take(raw["place"], order)  # INGV place names carry no padding
+    columns["magnitude"] = P.mask_codes(P.take(raw["magnitude"].to_numpy(), order), (0.0,))
+    # real copies may pad the last field with blanks: trimmed (and empty -> missing)
+    columns["place"] = P.clean_text(P.take(raw["place"], order))
     return columns
 
 
@@ -179,7 +179,7 @@ def _check_header(path, header_lines: list[str], pattern: str, expected: str) ->
                               expected=f"{expected}; did you choose the right importer?")
 
 
-def read_ign_web(path, *, encoding: str = "latin-1") -> pd.DataFrame:
+def read_ign_web(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read a catalogue copied from the IGN (Instituto Geográfico Nacional) web search.
 
     Tab-separated, latin-1, two header lines (``Evento Fecha Hora Lat Long Prof.`` /
@@ -199,140 +199,17 @@ def read_ign_web(path, *, encoding: str = "latin-1") -> pd.DataFrame:
     """
     table = P.DelimitedFile(path, _IGN_WEB_FIELDS, sep="\t", header_lines=2, encoding=encoding,
                             format_name="ign_web")
-    header = P.read_header_lines(table.path, 2, encoding)
+    header = P.read_header_lines(table.path, 2, table.encoding)
     _check_header(table.path, header, r"fecha", "the IGN web table header "
                   "('Evento  Fecha  Hora  Lat  Long  Prof.')")
     raw = table.read()
     time_ns = (table.times(raw["date"], _IGN_WEB_FIELDS[1])
                + table.times(raw["clock"], _IGN_WEB_FIELDS[2]))
     columns = {"time": P.utc_series(time_ns)}
-    for name in _ECVD_FLOATS:
-        columns[name] = _mask_codes(raw[name].to_numpy(), IGN_WEB_MISSING)
+    for name in P.ECVD_FLOATS:
+        columns[name] = P.mask_codes(raw[name].to_numpy(), IGN_WEB_MISSING)
     for name in ("event_id", "intensity", "magnitude_type", "place"):
         columns[name] = P.clean_text(raw[name])
-    return P.assemble(columns, time_ns)
-
-
-# --------------------------------------------------------------------------------------------
-# IGN fixed width
-# --------------------------------------------------------------------------------------------
-#: Character spans VarPy 2016 hard-coded for the IGN fixed-width catalogue (``colspecs="varpy"``).
-IGN_FIXED_VARPY_SLICES = {
-    "event_id": (5, 12), "date": (17, 27), "clock": (34, 42), "latitude": (50, 57),
-    "longitude": (64, 75), "depth": (85, 87), "magnitude": (114, 117),
-}
-#: Header labels of the IGN fixed-width catalogue, in order (prefixes, lower case, no accents).
-_IGN_FIXED_LABELS = (
-    ("event_id", "evento"), ("date", "fecha"), ("clock", "hora"), ("latitude", "lat"),
-    ("longitude", "lon"), ("depth", "prof"), ("intensity", "int"), ("magnitude", "mag"),
-    ("magnitude_type", "tipo"), ("place", "locali"),
-)
-_IGN_FIXED_REQUIRED = ("date", "clock", "latitude", "longitude", "depth", "magnitude")
-#: Codes the IGN fixed-width catalogue uses for "no value".
-IGN_FIXED_MISSING = (999.0,)
-
-
-def ign_fixed_spans(header: str, lines: pa.Array) -> dict[str, tuple[int, int | None]]:
-    """Character spans of the IGN fixed-width fields, found from the header and the data.
-
-    The header gives each field's zone (from its label to the next label). The data give the
-    runs of character positions that hold a non-blank character on at least one line; each run
-    is assigned to the zone it overlaps most, so values may be left- or right-aligned under
-    their labels. The place text takes everything from its label to the end of the line.
-    """
-    low = header.lower()
-    starts, pos = {}, 0
-    for name, label in _IGN_FIXED_LABELS:
-        found = low.find(label, pos)
-        if found < 0:
-            continue
-        starts[name] = found
-        pos = found + len(label)
-    missing = [n for n in _IGN_FIXED_REQUIRED if n not in starts]
-    if missing:
-        raise ValueError(f"header lacks the labels of {', '.join(missing)}")
-    names = list(starts)
-    bounds = [starts[n] for n in names] + [1 << 30]
-    place_start = starts.get("place", 1 << 30)
-    width = min(place_start, int(pc.max(pc.utf8_length(lines)).as_py() or 0))
-    prefix = pc.utf8_slice_codeunits(lines, 0, width)
-    prefix = pc.replace_substring_regex(prefix, r"[^\x00-\x7f]", "x")  # one byte a character
-    prefix = pc.utf8_rpad(prefix, width, " ")
-    data = np.frombuffer(prefix.buffers()[2], dtype=np.uint8)
-    offsets = np.frombuffer(prefix.buffers()[1], dtype=np.int64)[prefix.offset:]
-    matrix = data[offsets[0]:offsets[0] + len(prefix) * width].reshape(len(prefix), width)
-    occupied = np.concatenate([[False], ~np.isin(matrix, (32, 9)).all(axis=0), [False]])
-    edges = np.flatnonzero(np.diff(occupied.astype(np.int8)))
-    spans: dict[str, list[int]] = {}
-    for run_start, run_stop in zip(edges[0::2], edges[1::2]):
-        overlaps = [max(0, min(run_stop, bounds[i + 1]) - max(run_start, bounds[i]))
-                    for i in range(len(names))]
-        owner = names[int(np.argmax(overlaps))]
-        lo, hi = spans.get(owner, (run_start, run_stop))
-        spans[owner] = (min(lo, run_start), max(hi, run_stop))
-    result = {name: (int(lo), int(hi)) for name, (lo, hi) in spans.items()}
-    for i, name in enumerate(names):
-        if name not in result and name != "place":  # blank on every line (e.g. intensity)
-            result[name] = (bounds[i], min(bounds[i + 1], place_start))
-    if "place" in starts:
-        result["place"] = (max([place_start] + [hi for n, (lo, hi) in result.items()
-                                                 if n != "place"]), None)
-    return result
-
-
-def read_ign_fixed(path, *, encoding: str = "latin-1", colspecs=None) -> pd.DataFrame:
-    """Read the IGN fixed-width catalogue (VarPy's ``Hierro`` format).
-
-    One header line (``Evento  Fecha  Hora  Latitud  Longitud  Prof. (Km)  Inten.  Mag.
-    Tipo Mag.  Localizacion``), then one event a line with ``dd/mm/yyyy`` dates and ``hh:mm:ss``
-    times. The fields are located from the header's label positions and the data (see
-    :func:`ign_fixed_spans`), so the reader does not depend on exact character columns. ``999``
-    and blanks mark missing numbers (NaN); a blank intensity is missing.
-
-    Parameters
-    ----------
-    path : path-like
-    encoding : str
-    colspecs : dict or 'varpy', optional
-        Explicit ``{column: (start, stop)}`` character spans (0-based, stop exclusive; ``None``
-        stop = end of line) instead of the header, or ``'varpy'`` for VarPy 2016's spans
-        (:data:`IGN_FIXED_VARPY_SLICES`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``time``, ``latitude``, ``longitude``, ``depth``, ``magnitude`` and, where present,
-        ``event_id``, ``intensity``, ``magnitude_type`` (text) and ``place``.
-    """
-    lines = P.TextLines(path, encoding=encoding, header_lines=1)
-    if colspecs is None:
-        try:
-            spans = ign_fixed_spans(lines.header[0] if lines.header else "", lines.lines)
-        except ValueError as exc:
-            raise DataFormatError(
-                f"cannot locate the fields from the header: {exc}", path=lines.path, line=1,
-                expected="the IGN header 'Evento Fecha Hora Latitud Longitud Prof. (Km) Inten. "
-                         "Mag. Tipo Mag. Localizacion', or colspecs=") from exc
-    elif isinstance(colspecs, str) and colspecs.lower() == "varpy":
-        spans = dict(IGN_FIXED_VARPY_SLICES)
-    else:
-        spans = {str(k): (int(v[0]), None if v[1] is None else int(v[1]))
-                 for k, v in dict(colspecs).items()}
-        absent = [n for n in _IGN_FIXED_REQUIRED if n not in spans]
-        if absent:
-            raise DataFormatError(f"colspecs lacks {', '.join(absent)}", path=lines.path,
-                                  expected=f"spans for {', '.join(_IGN_FIXED_REQUIRED)}")
-    fields = {name: lines.field(*span) for name, span in spans.items()}
-    time_ns = (lines.times(fields["date"], "%d/%m/%Y", "Fecha")
-               + lines.times(fields["clock"], "%H:%M:%S", "Hora"))
-    columns = {"time": P.utc_series(time_ns)}
-    labels = {"latitude": "Latitud", "longitude": "Longitud", "depth": "Prof. (Km)",
-              "magnitude": "Mag."}
-    for name in _ECVD_FLOATS:
-        columns[name] = _mask_codes(lines.numbers(fields[name], labels[name]), IGN_FIXED_MISSING)
-    for name in ("event_id", "intensity", "magnitude_type", "place"):
-        if name in fields:
-            columns[name] = P.clean_text(fields[name])
     return P.assemble(columns, time_ns)
 
 
@@ -348,7 +225,7 @@ _IMO_FIELDS = (
 )
 
 
-def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.DataFrame:
+def read_imo(path, *, encoding: str | None = None, resolution: str = "ms") -> pd.DataFrame:
     """Read the Icelandic Met Office table VarPy's scraper wrote.
 
     Tab-separated numbers without a header: time as a VarPy ordinal day (proleptic Gregorian
@@ -359,7 +236,9 @@ def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.Dat
     Parameters
     ----------
     path : path-like
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
     resolution : str
         Times are rounded to this pandas frequency (default ``'ms'``): a float ordinal day
         resolves about 10 microseconds, so finer digits are float noise.
@@ -370,6 +249,7 @@ def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.Dat
         ``time``, ``latitude``, ``longitude``, ``depth``, ``magnitude``.
     """
     path = P.check_file(path)
+    encoding = P.resolve_encoding(path, encoding)
     extra = _count_fields(path, encoding) - len(_IMO_FIELDS)
     if extra < 0:
         raise DataFormatError(f"the first data line has {extra + len(_IMO_FIELDS)} fields",
@@ -391,7 +271,7 @@ def read_imo(path, *, encoding: str = "utf-8", resolution: str = "ms") -> pd.Dat
     times = pd.DatetimeIndex(from_ordinal_days(ordinal)).round(resolution)
     time_ns = times.as_unit("ns").asi8
     columns = {"time": P.utc_series(time_ns)}
-    for name in _ECVD_FLOATS:
+    for name in P.ECVD_FLOATS:
         columns[name] = raw[name].to_numpy(dtype=np.float64)
     return P.assemble(columns, time_ns)
 
@@ -439,7 +319,7 @@ HVO_SLICES = {
 }
 
 
-def read_hvo(path, *, encoding: str = "latin-1") -> pd.DataFrame:
+def read_hvo(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the Hawaiian Volcano Observatory fixed-width catalogue.
 
     Character spans are :data:`HVO_SLICES`: year, month, day, hour, minute, seconds x 100,
@@ -480,7 +360,7 @@ def read_hvo(path, *, encoding: str = "latin-1") -> pd.DataFrame:
             row = int(np.flatnonzero(fraction)[0])
             raise lines.error(row, f"{name} {values[row]!r} is not an integer", name,
                               "whole numbers in the HVO fixed columns (x 100 scaled)")
-        num[name] = _mask_codes(values, (-999.0,))
+        num[name] = P.mask_codes(values, (-999.0,))
     south = pc.equal(pc.utf8_upper(f["lat_hemisphere"]), "S").to_numpy(zero_copy_only=False)
     east = pc.equal(pc.utf8_upper(f["lon_hemisphere"]), "E").to_numpy(zero_copy_only=False)
     latitude = num["lat_deg"] + num["lat_min_x100"] / 6000.0
@@ -499,7 +379,7 @@ def read_hvo(path, *, encoding: str = "latin-1") -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Etna tilt (SCVD)
 # --------------------------------------------------------------------------------------------
-def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str | None = None) -> pd.DataFrame:
     """Read an INGV-CT tilt series: ``dd/mm/yyyy<TAB>value`` a line, no header.
 
     Parameters
@@ -507,7 +387,9 @@ def read_etna_tilt(path, *, value_name: str = "tilt", encoding: str = "utf-8") -
     path : path-like
     value_name : str
         Name of the value column (default ``'tilt'``, microradians in the INGV files).
-    encoding : str
+    encoding : str, optional
+        Text encoding; default: UTF-8 if the file decodes as UTF-8, else latin-1 (a BOM
+        is dropped).
 
     Returns
     -------
@@ -541,7 +423,7 @@ _ERUPTION_FIELDS = (
 )
 
 
-def read_etna_eruptions(path, *, encoding: str = "utf-8") -> pd.DataFrame:
+def read_etna_eruptions(path, *, encoding: str | None = None) -> pd.DataFrame:
     """Read the Etna eruption list (EFFORT compilation from INGV reports).
 
     Tab-separated, no header, one eruption a line (extra empty fields at the end are

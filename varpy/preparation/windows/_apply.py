@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from varpy.exceptions import SelectionError, UnknownFormatError
-from varpy.management.datatypes import Datatype
+from varpy.management.datatypes import Datatype, require_coordinates
 from varpy.management.timeconv import parse_time
 
 log = logging.getLogger("varpy.preparation.windows")
@@ -81,6 +81,8 @@ def _targets(obj, kinds, op: str, *, columns: Sequence[str] = ()) -> list[Dataty
             raise SelectionError(
                 f"{op}: no datatype of {type(obj).__name__} {obj.id!r} has column(s) "
                 f"{list(columns)} (datatypes and columns: {have})")
+        for dt in chosen:
+            _require_columns(dt, columns, op)
         return chosen
     chosen_by_key: dict[str, Datatype] = {}
     for name in names:
@@ -214,6 +216,13 @@ def _require_columns(dt: Datatype, columns: Sequence[str], op: str) -> None:
     if missing:
         raise SelectionError(f"{op}: {_describe(dt)} has no column(s) {missing}; its columns "
                              f"are {list(dt.dataset.columns)}")
+    # A catalogue imported without coordinates holds them as NaN columns (recorded in its
+    # metadata): refuse, never select nothing silently. A subset whose rows happen to lack
+    # values is a legitimate (possibly empty) selection.
+    spatial = [c for c in columns if c in ("latitude", "longitude", "depth")]
+    absent = set(dt.metadata.get("absent_columns") or ())
+    if dt.kind == "ecvd" and absent.intersection(spatial):
+        require_coordinates(dt, op, spatial)
 
 
 def _refuse_laboratory(obj, op: str) -> None:

@@ -300,7 +300,8 @@ class TriggerSums:
 
     # ----------------------------------------------------------------- phi and derivatives
     def phi(self, alpha: float, c: float, q: float, order: int = 2):
-        """``phi`` (n,), its gradient (n, 3) and Hessian (n, 3, 3) in ``(alpha, c, q)``."""
+        """``phi`` (n,), its gradient (n, 3) and Hessian (n, 3, 3) in ``(alpha, c, q)``
+        (``order`` 0: only ``phi``; 1: and the gradient)."""
         n = self.n
         if self.method == "exact":
             mu = self.marks[self._pj]
@@ -313,6 +314,8 @@ class TriggerSums:
                 return np.bincount(self._pi, weights=vals, minlength=n)
 
             phi = s(w)
+            if order == 0:
+                return phi, None, None
             wm = w * mu
             wx = w * ix
             wl = w * lx
@@ -331,6 +334,8 @@ class TriggerSums:
         R = self._moments(alpha)
         W = np.exp(e.log_weights(q, c))
         W[W < _TINY] = 0.0
+        if order == 0:
+            return R[0] @ W, None, None
         du = e.u - special.digamma(q)
         cols0 = [W, -e.s * W, du * W]
         if order >= 2:

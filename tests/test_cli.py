@@ -52,10 +52,10 @@ def test_create_add_summary_json(capsys, tmp_path):
     assert code == 0 and doc["type"] == "laboratory" and Path(doc["project"]).is_dir()
     code, doc, _ = run_json(capsys, "add", tmp_path / "LAB1", "ecld", LAB / "SYNLAB_ecld.txt",
                             "--metadata", LAB / "SYNLAB_ecld_meta.yaml")
-    assert code == 0 and doc["datatype"] == "ecld" and doc["rows"] == 1246
+    assert code == 0 and doc["datatype"] == "ecld" and doc["rows"] == 887
     assert doc["format"] == "ae_two_column"
     code, doc, _ = run_json(capsys, "summary", tmp_path / "LAB1")
-    assert doc["datatypes"]["ecld"]["rows"] == 1246 and doc["type"] == "laboratory"
+    assert doc["datatypes"]["ecld"]["rows"] == 887 and doc["type"] == "laboratory"
     # an existing project is refused unless --exist-ok
     code, doc, err = run_json(capsys, "create", "LAB1", "--type", "laboratory", "--root",
                               tmp_path)
@@ -67,7 +67,7 @@ def test_create_add_summary_json(capsys, tmp_path):
 
 def test_summary_text(capsys, project):
     code, out, _ = run(capsys, "summary", project)
-    assert code == 0 and "ECVD" in out and "1365" in out
+    assert code == 0 and "ECVD" in out and "2380" in out
 
 
 def test_mc_and_b_value(capsys, project):
@@ -76,7 +76,7 @@ def test_mc_and_b_value(capsys, project):
     assert code == 0 and set(doc["mc"]) == {"maxc", "gft"}
     assert doc["mc"]["maxc"]["mc"] == pytest.approx(1.9)
     assert doc["b_value"]["b"] == pytest.approx(1.4, abs=0.15)     # simulated b = 1.5
-    assert doc["n"] < 1365                                         # the window was applied
+    assert doc["n"] < 2380                                         # the window was applied
 
 
 def test_fit_ok_flagged_and_failed(capsys, project):
@@ -85,11 +85,17 @@ def test_fit_ok_flagged_and_failed(capsys, project):
     assert code == 0 and doc["status"] == "ok"
     k = doc["fit"]["params"]["k"]
     assert k == pytest.approx(doc["fit"]["n_events"] / 244.0)    # MLE of a constant rate: N/T
-    # IOL on the sample precursor sits on the tf bound: flagged, exit 3, result still given
+    # IOL on the sample precursor 13 days before the eruption: an interior optimum with a
+    # bounded interval, not flagged however close to the data
     code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
                               "--end", "2004-03-15", "--mc", "maxc", "--no-store")
+    assert code == 0 and not doc["flagged"] and doc["failure_time"].startswith("2004-03")
+    # four weeks into the unrest the interval of tf reaches the end of the data: flagged,
+    # exit 3, result still given
+    code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
+                              "--end", "2003-08-12", "--mc", "maxc", "--no-store")
     assert code == cli.EXIT_FIT and doc["flagged"] and doc["fit"]["warnings"]
-    assert doc["failure_time"].startswith("2004-03")
+    assert any("2003-08-12 00:00 UTC" in w for w in doc["fit"]["warnings"])
     # too few events: the fit fails, exit 3, a message and no traceback
     code, doc, err = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
                               "--end", "2003-07-16")
@@ -107,7 +113,7 @@ def test_experiment_single_and_multiple(capsys, project):
                               "8", "--tf", "2004-03-28", "--mc", "maxc", "--write")
     assert code == 0
     rec = doc["results"][0]
-    assert rec["steps"] == 32 and rec["fitted"] > 0 and rec["scores"]["n"] > 0
+    assert rec["steps"] == 32 and rec["fitted"] > 0 and rec["scores"]["forecasts"] > 0
     assert all((project / f).is_file() for f in rec["files"])
     assert any("flagged" in w for w in doc["warnings"])
     # --strict turns flagged steps into exit code 3
@@ -293,3 +299,18 @@ def test_inspect_of_a_file_no_importer_reads_is_a_data_error(capsys, tmp_path):
     code, out, err = run(capsys, "inspect", junk, "--kind", "ecvd")
     assert code == cli.EXIT_DATA
     assert "no importer reads the file" in err
+
+
+def test_change_rate_and_b(capsys, project):
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "beta", "--window",
+                            "30D", "--bin", "1D", "--no-store")
+    assert code == 0 and doc["result"]["statistic"] == "beta"
+    assert len(doc["result"]["value"]) == len(doc["result"]["window_start"]) > 0
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "b", "--mc", "1.5",
+                            "--n-m", "50", "--no-store")
+    assert code == 0 and 0 <= doc["result"]["p_value"] <= 1
+    code, doc, _ = run_json(capsys, "change", project, "--statistic", "b")
+    assert code == cli.EXIT_USAGE
+    code, doc, _ = run_json(capsys, "mc", project, "--method", "maxc", "--b-method",
+                            "b_more_positive", "--no-store")
+    assert code == 0 and doc["b_value"]["method"] == "b_more_positive"

@@ -56,7 +56,7 @@ def only(problems: list[SpecError]) -> SpecError:
 # ------------------------------------------------------------------------------------------------
 # the sample specs
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["volcano.yaml", "lab.yaml"])
+@pytest.mark.parametrize("name", ["volcano.yaml", "volcano_hard.yaml", "lab.yaml"])
 def test_sample_specs_are_valid_and_normalised(name, tmp_path):
     spec = load_spec(SAMPLE / name, workdir=tmp_path)
     d = spec.data
@@ -313,7 +313,34 @@ def test_volcano_run_numbers(volcano_run):
     assert single["hyperbolic"]["loglik"] >= single["constant"]["loglik"]
     retro = {e["model"]: e for e in result.experiments if e["name"] == "retro"}
     assert retro["iol"]["steps"] == 128 and 0 < retro["iol"]["fitted"] <= 128
-    assert retro["iol"]["scores"]["n"] > 0
+    assert retro["iol"]["scores"]["forecasts"] > 0
+
+
+def test_printed_scores_equal_the_json_and_the_report(volcano_run):
+    """The main job's line, Output/*-scores.json and the report show the same figures."""
+    from varpy.modelling.scoring import HEADLINE, ForecastScores, headline_text
+    from varpy.write import read_output
+
+    _, result = volcano_run
+    project = Path(result.project)
+    summary = result.summary()
+    report = (project / "Output" / "report.md").read_text(encoding="utf-8")
+    for e in (e for e in result.experiments if e["name"] == "retro"):
+        out = read_output(project / "Output" / f"retro-{e['model']}-scores.json")
+        stored = out.result["headline"]
+        assert e["scores"] == stored                       # run.json == scores JSON
+        line = headline_text(stored)
+        assert line in summary and line in report          # CLI line == report
+        rebuilt = ForecastScores.from_dict(out.result)     # == ForecastScores.summary()
+        assert rebuilt.headline_text() == line and line in rebuilt.summary()
+        for key in HEADLINE:
+            assert f"{key}_n" in stored
+        # coverage is over bounded intervals only, never counting an unbounded one
+        table = out.table
+        bounded = table[table["interval"] == "bounded"]
+        assert stored["coverage_n"] == len(bounded) == stored["bounded"]
+        assert stored["coverage"] == pytest.approx(
+            bounded["covered"].astype(bool).mean())
 
 
 def test_volcano_run_reopens(volcano_run):
@@ -341,12 +368,12 @@ def test_if_exists_policies(volcano_dir):
     text = text.replace("project: {type: volcanic, id: V, root: out}\n", "", 1)
     path = write_spec(volcano_dir, text)
     first = run_spec(path, workdir=volcano_dir)
-    assert first.datatypes == {"ecvd": 1365}
+    assert first.datatypes == {"ecvd": 2380}
     with pytest.raises(ProjectExistsError, match="if_exists"):
         run_spec(path, workdir=volcano_dir)
     reuse = write_spec(volcano_dir, text.replace("if_exists: error", "if_exists: reuse"),
                        "reuse.yaml")
-    assert run_spec(reuse, workdir=volcano_dir).datatypes == {"ecvd": 1365}
+    assert run_spec(reuse, workdir=volcano_dir).datatypes == {"ecvd": 2380}
 
 
 def test_runtime_error_names_the_spec_key(volcano_dir):
@@ -464,3 +491,16 @@ def test_experiment_ci_method_is_checked(volcano_dir):
                       "ci_options: {seed: 1, n_boot: 0}}\n")
     err = only(problems_of(volcano_dir, text))
     assert err.key == "experiments[0].ci_options.n_boot"
+
+
+def test_significance_figures_run_from_a_spec(volcano_dir):
+    text = MINIMAL + """figures:
+  - name: rate_change
+    options: {window: 30D, bin_width: 1D, statistic: beta}
+  - name: b_significance
+    options: {mc: 1.5, n_m: 50}
+"""
+    assert problems_of(volcano_dir, text) == []
+    result = run_spec(write_spec(volcano_dir, text), workdir=volcano_dir)
+    names = " ".join(str(p) for p in result.figures)
+    assert "rate_change" in names and "b_significance" in names

@@ -355,8 +355,13 @@ def test_fix_tf_reproduces_varpy_literal_mode(series_catalogue):
     assert fitted and all(s.fit.mode == "retrospective" for s in fitted)
     assert all(s.fit.params["tf"] == 100.0 for s in fitted)
     # from t_forc = 100 days on, tf is not after the window: skipped with the model's reason
-    late = [s for s in res.steps if s.t_forc >= 100.0]
+    late = [s for s in res.steps if s.t_forc > 100.0]
     assert late and all(s.fit is None and "not after the window end" in s.skipped for s in late)
+    # at t_forc = tf the data run up to the failure: fitted with p < 1 (VarPy's retrospective
+    # analysis), where the 1 % rule used to flag the fixed tf as a singularity
+    (at_end,) = [s for s in res.steps if s.t_forc == 100.0]
+    assert at_end.fit.params["tf"] == at_end.fit.window[1] == 100.0
+    assert at_end.fit.params["p"] < 1.0 and not at_end.fit.warnings
     with pytest.raises(DataFormatError):
         run_series(cat, fix_tf=True, tf=None)
 

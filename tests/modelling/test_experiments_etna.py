@@ -169,4 +169,12 @@ def test_defaults_series_and_scores(etna, legacy_series):
     s_legacy = scoring.score_forecasts(legacy_series, nominal, method="wald", label="legacy")
     table = scoring.compare_scores([s_default, s_legacy])
     assert list(table.index) == ["default", "legacy"]
-    assert table.loc["default", "n"] == 236
+    # 236 steps fitted; those whose tf profile still rises to the end of the data (or whose tf
+    # sits on a bound) estimated no failure time: listed as not scored, never scored (issue 16)
+    row = table.loc["default"]
+    assert row["fitted"] == 236 and row["steps"] == 243
+    assert row["n"] == row["forecasts"] and row["n"] + row["not_scored"] == row["steps"]
+    assert row["coverage_n"] == row["bounded"] and row["bounded"] + row["unbounded"] <= row["n"]
+    # measured when the rule landed: 7 steps unfitted, 40 fitted without a failure time;
+    # 128 of the 196 scored intervals bounded
+    assert (row["not_scored"], row["bounded"], row["unbounded"]) == (47, 128, 68)

@@ -235,13 +235,26 @@ def test_decelerating_data_put_p_on_its_bound():
     assert messages == [f"iol: {w}" for w in res.warnings]
 
 
-def test_singularity_just_after_last_event_is_flagged():
-    # a burst of events at the very end of the window drives tf towards the last event
+def test_singularity_flag_follows_the_likelihood():
+    """A burst of events at the very end: flagged only where the likelihood cannot separate tf
+    from the end of the data, never for being close (the rule that replaced "< 1 % of the
+    window"), never when tf is fixed."""
     rng = np.random.default_rng(0)
     t = np.sort(np.r_[rng.uniform(0, 99.0, 40), 99.99 - np.geomspace(1e-4, 0.5, 40)])
-    with pytest.warns(FitWarning):
-        res = get_model("iol").fit(t, 0.0, 100.0)
-    assert any("after the last event" in w or "lower bound" in w for w in res.warnings)
+    # window ending right at the last event: the interval of tf reaches it -> flagged
+    with pytest.warns(FitWarning, match="singularity"):
+        res = get_model("iol").fit(t, 0.0, t[-1] + 1e-5)
+    assert res.tf_ci[0] == res.window[1]
+    assert any("interval reaches the end of the data" in w for w in res.warnings)
+    # 0.01 later the optimum is interior and the interval bounded: a forecast 0.013 after the
+    # last event (0.013 % of the window) that the data do pin down -> not flagged
+    res = get_model("iol").fit(t, 0.0, 100.0, warn=False)
+    assert res.window[1] < res.tf_ci[0] < res.tf < res.tf_ci[1] < 100.1
+    assert res.tf - t[-1] < 0.01 * 100.0
+    assert not any("singularity" in w for w in res.warnings)
+    # tf held fixed just after the last event: a fixed parameter is never flagged
+    fixed = get_model("iol").fit(t, 0.0, 100.0, fixed={"tf": 100.001}, warn=False)
+    assert not any("singularity" in w or "tf =" in w for w in fixed.warnings)
 
 
 def test_legacy_non_physical_optimum_is_flagged():

@@ -212,3 +212,26 @@ def test_bad_parameters_raise():
         simulate_volcano_data(seed=0, duration=-5.0)
     with pytest.raises(VarpyError, match="stations"):
         simulate_volcano_data(seed=0, stations={})
+
+
+def test_unrest_clustering_multiplies_events_by_one_over_one_minus_n():
+    """Branching ratio n: each unrest event has n direct offspring on average (those falling
+    before the onset), so triggered / primary unrest events -> n / (1 - n) (c = 0.001 d keeps
+    the truncation at the onset negligible); n = 0 leaves the simulation unchanged."""
+    base = dict(duration=1500.0, precursor_k=20.0, branching_c=0.001, branching_p=1.3)
+    plain = simulate_volcano_data(seed=5, **base)
+    assert "triggered" not in set(plain["ecvd"]["source"])
+    again = simulate_volcano_data(seed=5, **base, precursor_branching=0.0)
+    pd.testing.assert_frame_equal(plain["ecvd"], again["ecvd"])
+    n = 0.4
+    primary = triggered = 0
+    for seed in range(6):
+        src = simulate_volcano_data(seed=seed, **base, precursor_branching=n)["ecvd"]["source"]
+        primary += int((src == "precursor").sum())
+        triggered += int((src == "triggered").sum())
+    expected = n / (1 - n) * primary
+    assert abs(triggered - expected) < 4 * np.sqrt(expected / (1 - n)) + 0.03 * expected
+    with pytest.raises(VarpyError, match="precursor_branching"):
+        simulate_volcano_data(seed=1, precursor_branching=1.0)
+    with pytest.raises(VarpyError, match="branching_p"):
+        simulate_volcano_data(seed=1, precursor_branching=0.2, branching_p=1.0)

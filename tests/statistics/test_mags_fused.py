@@ -204,3 +204,13 @@ def test_estimate_b_matches_reference_r1_on_every_path():
     for kwargs in ({}, {"assume_binned": True}, {"weights": np.ones(24)}):
         fit = mags.estimate_b(sample, 2.0, 0.1, **kwargs)
         assert fit.b == pytest.approx(1.114920128810535, rel=1e-12) and fit.n == 24
+
+
+@pytest.mark.parametrize("method", ["tinti_mulargia", "utsu", "aki"])
+def test_weighted_b_of_events_all_at_mc_is_undefined_as_unweighted(method):
+    """Summed bin centres of 0.3 leave a rounding residue; the excess in whole bins does not."""
+    m = np.full(5, 1.0)
+    plain = mags.estimate_b(m, 1.0, 0.3, method=method)
+    weighted = mags.estimate_b(m, 1.0, 0.3, method=method, weights=np.ones(5))
+    assert math.isnan(plain.b) and math.isnan(weighted.b)
+    assert weighted.n == plain.n == 5

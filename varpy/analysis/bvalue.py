@@ -25,6 +25,7 @@ from varpy.analysis.magnitude_input import (
     _magnitudes,
     _times,
 )
+from varpy.analysis import bvalue_more
 from varpy.analysis.magnitude_results import BValueResult, McResult
 from varpy.analysis.mc_estimation import mc
 from varpy.exceptions import DataFormatError, FitError, UnknownFormatError
@@ -86,7 +87,8 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
             seed=None, shi_bolt_constant: float | str = SHI_BOLT_CONSTANT,
             delta: float | None = None, times=None, weights=None, a_convention: str = "edge",
             legacy: bool = False, m_min: float = 0.1, mc_options: dict | None = None,
-            column: str = "magnitude", time_column: str = "time") -> BValueResult:
+            column: str = "magnitude", time_column: str = "time", periods=None,
+            **options) -> BValueResult:
     """Gutenberg-Richter b-value, a-value and uncertainty.
 
     Parameters
@@ -99,10 +101,13 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
         exactly ``mc`` count), a result of :func:`mc`, or a method name to estimate it here
         (``mc_options`` are passed on). None: the lowest magnitude bin (the catalogue is
         assumed complete) or, for b-positive, the whole catalogue.
-    method : {'tinti_mulargia', 'utsu', 'aki', 'b_positive'}
-        Default ``tinti_mulargia`` (exact discrete MLE); ``aki`` is meant for continuous
-        magnitudes (``dm=0``); ``b_positive`` uses positive magnitude differences >= ``delta``
-        in time order (van der Elst 2021).
+    method : str
+        ``tinti_mulargia`` (default; exact discrete MLE), ``utsu``, ``aki`` (meant for
+        continuous magnitudes, ``dm=0``), ``b_positive`` (positive magnitude differences >=
+        ``delta`` in time order, van der Elst 2021); ``b_more_positive``, ``weichert`` and
+        ``kijko_smit`` are handed to :func:`varpy.analysis.bvalue_more.b_value_more`, with
+        ``periods`` (the stepwise completeness history of Weichert and Kijko-Smit) and
+        ``options`` (e.g. ``end``, ``m_max``, ``time_unit``, ``n_batches``).
     dm : float
         Bin width (0 for continuous magnitudes).
     uncertainty : {'shi_bolt', 'tinti_mulargia', 'aki', 'bootstrap'}
@@ -137,6 +142,16 @@ def b_value(data, mc=None, method: str | None = None, dm: float = 0.1, *,
     >>> abs(r.b - 1.2) < 3 * r.sigma, r.n
     (True, 5000)
     """
+    if bvalue_more.more_method_name(method) is not None and not legacy:
+        # b-more-positive, Weichert, Kijko-Smit (issue 17): varpy.analysis.bvalue_more
+        return bvalue_more.b_value_more(
+            method, data, mc=mc, dm=dm, uncertainty=uncertainty, conf_level=conf_level,
+            delta=delta, times=times, a_convention=a_convention, periods=periods,
+            column=column, time_column=time_column, **options)
+    if periods is not None or options:
+        raise DataFormatError(f"periods= and {sorted(options)} are options of the methods "
+                              f"{bvalue_more.MORE_METHODS}, not of {method!r}", key="method",
+                              expected="one of " + ", ".join(bvalue_more.MORE_METHODS))
     conf = _check_conf(conf_level)
     unc = str(uncertainty).lower().replace("-", "_")
     if unc not in UNCERTAINTIES:

@@ -9,6 +9,7 @@ Subcommands
 ``inspect``     what varpy reads in a data file, without importing it: ``varpy inspect cat.txt``
 ``summary``     what a project holds
 ``mc``          completeness magnitude(s) and b-value of a catalogue
+``change``      significance of change: rate (z-value, beta in moving windows) or b (Mirwald)
 ``fit``         fit one rate model on ``[start, end)`` (a single analysis)
 ``experiment``  a single or multiple analysis of one or more models (optionally on Dask)
 ``plot``        save a figure into the project's ``Figures/``

@@ -1,4 +1,4 @@
-"""Analysis commands: ``mc``, ``fit``, ``experiment`` and ``plot``.
+"""Analysis commands: ``mc``, ``change``, ``fit``, ``experiment`` and ``plot``.
 
 They run one analysis of a project and print or return its record; the records are the spec
 runner's (``_single_record`` and ``_multiple_record`` of :mod:`varpy.spec.steps`), so
@@ -57,6 +57,40 @@ def _ci_args(args) -> dict:
     if getattr(args, "n_boot", None) is not None:
         opts["n_boot"] = args.n_boot
     return {"ci_method": getattr(args, "ci_method", "profile"), "ci_options": opts}
+
+
+def _duration_arg(value):
+    """A float (laboratory seconds) or a duration string such as ``30D`` (calendar data)."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def cmd_change(args, out: _Out) -> dict:
+    from varpy.preparation import windows
+
+    project = _open(args.project)
+    kind = _catalogue_kind(project, args.kind)
+    sel = _selection(args.select)
+    target = windows.select(project, **sel) if sel else project
+    dt = _datatype(target, kind)
+    store = not args.no_store
+    if args.statistic == "b":
+        if args.mc is None:
+            raise UsageError("change --statistic b needs --mc (the completeness magnitude)")
+        res = dt.b_significance(float(args.mc), n_m=args.n_m, dm=args.dm, store=store)
+    else:
+        if args.window is None or args.bin is None:
+            raise UsageError(f"change --statistic {args.statistic} needs --window and --bin")
+        res = dt.rate_change(window=_duration_arg(args.window),
+                             bin_width=_duration_arg(args.bin), step=_duration_arg(args.step),
+                             statistic=args.statistic, mode=args.mode, store=store)
+    out.text(f"{kind.upper()} of {project.id!r}: {len(dt)} events\n{res.summary()}")
+    return {"project": str(project.path), "datatype": kind, "n": len(dt),
+            "result": res.to_dict()}
 
 
 def cmd_fit(args, out: _Out) -> dict:

@@ -10,7 +10,7 @@ import argparse
 from typing import Callable
 
 from varpy._version import __version__
-from varpy.cli.analyses import cmd_experiment, cmd_fit, cmd_mc, cmd_plot
+from varpy.cli.analyses import cmd_change, cmd_experiment, cmd_fit, cmd_mc, cmd_plot
 from varpy.cli.listing import _LISTS, cmd_list
 from varpy.cli.output import UsageError
 from varpy.cli.projects import cmd_add, cmd_create, cmd_inspect, cmd_report, cmd_summary
@@ -95,11 +95,28 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "the first gives the b-value)")
     p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
     p.add_argument("--b-method", default="tinti_mulargia",
-                   help="tinti_mulargia, utsu, aki, b_positive")
+                   help="tinti_mulargia, utsu, aki, b_positive, b_more_positive")
     p.add_argument("--legacy", action="store_true", help="VarPy 2016 Mc rules")
     p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
                    help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--option", action="append", metavar="KEY=VALUE", help="Mc method option")
+    p.add_argument("--no-store", action="store_true", help="do not record in the project")
+
+    p = add("change", cmd_change, "significance of a change of rate (z, beta) or of b")
+    p.add_argument("project")
+    p.add_argument("--kind", choices=("ecvd", "ecld"), help="catalogue (default by project)")
+    p.add_argument("--statistic", choices=("z", "beta", "b"), default="z",
+                   help="z-value (Habermann), beta (Matthews & Reasenberg) or b (Mirwald)")
+    p.add_argument("--window", help="window length: 30D (calendar) or seconds (lab)")
+    p.add_argument("--bin", help="counting bin, as --window")
+    p.add_argument("--step", help="window step, as --window (default one bin)")
+    p.add_argument("--mode", choices=("lta", "as"), default="lta",
+                   help="z: window against the rest (lta) or before against after (as)")
+    p.add_argument("--mc", help="completeness magnitude (--statistic b)")
+    p.add_argument("--n-m", type=int, default=100, help="events per sub-sample (b; 100)")
+    p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
+    p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
+                   help="window first: time, lat, lon, depth, magnitude or a column")
     p.add_argument("--no-store", action="store_true", help="do not record in the project")
 
     def analysis_options(p, single_model: bool):

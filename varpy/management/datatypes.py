@@ -244,6 +244,37 @@ class _Catalogue(Datatype):
             self.record_output(f"b_{method}", result)
         return result
 
+    def a_value(self, method: str = "classic", *, store: bool = True, **options):
+        """Gutenberg-Richter a-value (see :func:`varpy.analysis.avalues.a_value`)."""
+        from varpy.analysis import avalues
+
+        result = avalues.a_value(self.dataset, method, time_column=self.time_column, **options)
+        if store:
+            self.record_output(f"a_{result.method}", result)
+        return result
+
+    def b_significance(self, mc, *, store: bool = True, **options):
+        """Mirwald et al. (2024) test of b-value variation in time (see
+        :func:`varpy.analysis.significance.b_significance`)."""
+        from varpy.analysis import significance
+
+        result = significance.b_significance(self.dataset, mc, time_column=self.time_column,
+                                             **options)
+        if store:
+            self.record_output("b_significance", result)
+        return result
+
+    def rate_change(self, *, store: bool = True, **options):
+        """z-value or beta in moving windows (see
+        :func:`varpy.analysis.significance.rate_change`)."""
+        from varpy.analysis import significance
+
+        result = significance.rate_change(self.dataset, time_column=self.time_column,
+                                          **options)
+        if store:
+            self.record_output(f"rate_change_{result.statistic}", result)
+        return result
+
 
 class ECVD(_Catalogue):
     """Event catalogue, volcanic.

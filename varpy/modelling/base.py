@@ -204,9 +204,14 @@ class RateModel:
             value = float(value)
             if not np.isfinite(value):
                 raise DataFormatError(f"fixed {name} must be finite, got {value!r}", key=name)
+            if name == "tf" and value == window.t1 and getattr(self, "tf_at_window_end", False):
+                fixed[name] = value      # retrospective: data up to the failure (needs p < 1)
+                continue
             if name == "tf" and value <= window.t1:
                 raise DataFormatError(f"fixed tf = {value:g} is not after the window end "
-                                      f"t1 = {window.t1:g}", key="tf", expected="tf > t1")
+                                      f"t1 = {window.t1:g}", key="tf",
+                                      expected="tf > t1" + (" (or tf = t1 with model 'iol')"
+                                                            if value == window.t1 else ""))
             spec = specs[name]
             if spec.transform == "log" and not value > spec.anchor:
                 raise DataFormatError(f"fixed {name} = {value:g} is outside the model's domain",

@@ -58,7 +58,7 @@ import warnings
 
 import numpy as np
 
-from varpy.exceptions import FitWarning
+from varpy.exceptions import FitWarning, UnknownFormatError
 from varpy.modelling.events import (  # noqa: F401  (re-exported: users import them from here)
     OFFSET_RANGE, P_RANGE, EventWindow, Optimum, Parameter)
 from varpy.modelling.optimize import (  # noqa: F401
@@ -142,6 +142,7 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
 
     # parameters at a bound / outside the physical domain -------------------------------
     at_bound = []
+    tf_bound = None
     if opt.method == "legacy":
         flags.extend(model.domain_messages(x, window))
     else:
@@ -150,7 +151,16 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
             where = spec.at_bound(values[i])
             if where:
                 at_bound.append(i)
-                flags.append(model.bound_message(spec, where, x[i], window))
+                if spec.name == "tf":
+                    tf_bound = where
+                    if where == "upper":
+                        flags.append(f"tf = {describe_time(values[i], origin)} is at the upper "
+                                     "bound of its search range (1000 window lengths after the "
+                                     "data): the data show no acceleration towards a failure "
+                                     "time; the forecast is meaningless")
+                    # at the lower bound: the singularity rule below says so
+                else:
+                    flags.append(model.bound_message(spec, where, x[i], window))
 
     # observed information on the natural scale -----------------------------------------
     interior = [i for i in free if i not in at_bound]
@@ -183,15 +193,15 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
     tf_ci = None
     profile_tf = None
     if "tf" in names:
-        tf = params["tf"]
-        if window.n and tf > window.t1 and tf - window.times[-1] < 0.01 * window.duration:
-            flags.append(f"tf = {tf:.6g} is only {tf - window.times[-1]:.3g} after the last "
-                         f"event (< 1% of the window): a singularity fitted to the last events, "
-                         "not a forecast")
         if "tf" not in fixed and opt.method != "legacy" and finite_ll:
             tf_ci, profile_tf, ci_flags = _tf_interval(model, window, fixed, opt, ci_level,
                                                        params_spec)
             flags.extend(ci_flags)
+        if "tf" not in fixed:          # a fixed parameter is never flagged
+            msg = singularity_message(window, params["tf"], opt.loglik, tf_ci, profile_tf,
+                                      tf_bound, stderr.get("tf", math.nan), ci_level, origin)
+            if msg:
+                flags.append(msg)
     flags.extend(model.extra_checks(window, params, fixed, opt))
 
     k = len(free)
@@ -212,6 +222,102 @@ def build_result(model, window: EventWindow, opt: Optimum, fixed: dict, *,
         for msg in flags:
             warnings.warn(f"{model.name}: {msg}", FitWarning, stacklevel=3)
     return result
+
+
+def describe_time(x: float, origin) -> str:
+    """A time of the fitted float axis in the data's own terms, for messages.
+
+    Calendar data (``origin`` a date string or Timestamp): ``"2004-03-16 20:46 UTC"``;
+    laboratory data (``origin`` in seconds): ``"10716.9 s (178.6 min) since the experiment
+    start"``; without an origin the axis value itself.
+
+    >>> describe_time(2.5, "2004-03-01T00:00:00+00:00")
+    '2004-03-03 12:00 UTC'
+    >>> describe_time(120.0, 3000.0)
+    '3120 s (52 min) since the experiment start'
+    """
+    if not math.isfinite(x):
+        return f"{x}"
+    if origin is None:
+        return f"{x:.8g} (fitted time axis)"
+    if isinstance(origin, (int, float, np.number)) and not isinstance(origin, bool):
+        sec = float(origin) + float(x)
+        return f"{sec:.6g} s ({sec / 60.0:.4g} min) since the experiment start"
+    from varpy.management.timeconv import from_days
+
+    try:
+        return from_days(float(x), origin).strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, OverflowError):
+        return f"{x:.6g} days after {origin} (beyond the calendar)"
+
+
+def _rising_to_boundary(t1: float, tf: float, loglik: float, profile_tf,
+                        tf_bound: str | None) -> bool:
+    if tf_bound == "lower" or not tf > t1:
+        return True
+    if profile_tf:
+        pt = np.asarray(profile_tf["tf"], dtype=np.float64)
+        pl = np.asarray(profile_tf["loglik"], dtype=np.float64)
+        near = (pt > t1) & (pt < tf) & np.isfinite(pl)
+        if near.any():
+            first = int(np.argmin(np.where(near, pt, np.inf)))
+            return bool(pl[first] >= loglik - 1e-9 * max(1.0, abs(loglik)))
+    return False
+
+
+def supremum_at_boundary(fit: FitResult) -> bool:
+    """True when the profile likelihood of the estimated ``tf`` keeps rising towards the end
+    of the data (its supremum at ``tf -> t1``): the fit did not estimate a failure time.
+
+    Judged from the stored result (lower bound of tf, stored profile points), as
+    :func:`singularity_message` judges it at fit time.
+    """
+    if fit.tf is None or "tf" in fit.fixed:
+        return False
+    from varpy.modelling.registry import get_model   # filled by varpy.modelling.models
+
+    t0, t1 = (float(v) for v in fit.window)
+    bound = None
+    try:
+        specs = get_model(fit.model).parameters(t0, t1)
+    except UnknownFormatError:
+        specs = []
+    for spec in specs:
+        if spec.name == "tf":
+            bound = spec.at_bound(float(fit.tf))
+    return _rising_to_boundary(t1, float(fit.tf), float(fit.loglik), fit.profile_tf, bound)
+
+
+def singularity_message(window: EventWindow, tf: float, loglik: float, tf_ci, profile_tf,
+                        tf_bound: str | None, se_tf: float, level: float, origin) -> str | None:
+    """The likelihood-grounded singularity flag of an estimated ``tf``, or None.
+
+    The singular solution of a power-law rate is the one where the profile likelihood of
+    ``tf`` keeps rising towards the end of the data (its supremum at the boundary ``tf ->
+    t1``: the optimiser stops on the bound, or a stored profile point nearer the boundary is
+    at least as likely as the optimum), or where the interval of ``tf`` reaches the boundary
+    (failure right after the last event cannot be excluded). A forecast close to the data
+    with a bounded, interior optimum is not flagged, however close. Legacy fits (no profile)
+    use the Wald interval ``tf - z se``.
+    """
+    t1 = float(window.t1)
+    rising = _rising_to_boundary(t1, tf, loglik, profile_tf, tf_bound)
+    reaches = False
+    if tf_ci is not None:
+        reaches = tf_ci[0] <= t1
+    elif math.isfinite(se_tf) and se_tf > 0:
+        from scipy import stats
+
+        reaches = tf - float(stats.norm.ppf(0.5 + level / 2.0)) * se_tf <= t1
+    if not (rising or reaches):
+        return None
+    last = (f"; last event {describe_time(float(window.times[-1]), origin)}" if window.n
+            else "")
+    why = ("the profile likelihood of tf keeps rising towards the end of the data"
+           if rising else f"its {100 * level:g}% interval reaches the end of the data")
+    return (f"tf = {describe_time(tf, origin)}: {why} ({describe_time(t1, origin)}{last}), so "
+            "failure right after the last event cannot be excluded: a singularity fitted to "
+            "the last events, not a forecast")
 
 
 def _tf_interval(model, window: EventWindow, fixed: dict, opt: Optimum, level: float,

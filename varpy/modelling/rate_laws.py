@@ -17,6 +17,7 @@ from typing import ClassVar
 import numpy as np
 from scipy import special
 
+from varpy.exceptions import FitError
 from varpy.modelling.base import RateModel
 from varpy.modelling.events import OFFSET_RANGE, P_RANGE, Optimum, Parameter
 from varpy.modelling.profile import _PowerLawProfile, power_law_search
@@ -158,6 +159,8 @@ class _PowerLaw(RateModel):
         T = window.duration
         p_fixed = fixed.get("p", self._fixed_p)
         sums = self._sums(window)
+        if off in fixed and self._offset_of(fixed[off], window) == 0.0:
+            return self._fit_at_window_end(window, p_fixed)
         if off in fixed:
             delta = self._offset_of(fixed[off], window)
             S, S1, _ = sums(delta, order=1)
@@ -177,6 +180,35 @@ class _PowerLaw(RateModel):
         k, delta, p = opt.x
         opt.x = self._full(k, delta, p, window)
         return opt
+
+    def _fit_at_window_end(self, window, p_fixed):
+        """Retrospective fit with ``tf`` held at the window end (data up to the failure).
+
+        The expected number of events up to ``tf``, ``k T^(1-p) / (1-p)``, is finite only for
+        ``p < 1``. There ``k = n (1 - p) / T^(1-p)`` and the likelihood is concave in ``p``
+        with maximiser ``p = 1 - 1 / (ln T - mean ln(tf - t_i))``, always below 1 (every
+        ``tf - t_i < T``), clipped to ``p >= 0``. With ``p >= 1`` (fixed, or the hyperbolic
+        law) the rate is unbounded at ``tf`` and the fit is refused.
+        """
+        t1, T, n = window.t1, window.duration, window.n
+        if p_fixed is not None and p_fixed >= 1.0:
+            raise FitError(f"tf held at the window end t1 = {t1:g} needs p < 1: with p = "
+                           f"{p_fixed:g} the rate is unbounded there and the expected number of "
+                           "events up to tf is infinite; fix tf after the window end, or let p "
+                           "free (model 'iol')")
+        ybar = float(np.mean(np.log(t1 - window.times)))
+        if p_fixed is None:
+            gap = math.log(T) - ybar
+            p = 1.0 - 1.0 / gap if gap > 0 else _P_LO
+            p = min(max(p, _P_LO), 1.0 - 1e-12)
+        else:
+            p = float(p_fixed)
+        k = n * (1.0 - p) / T ** (1.0 - p)
+        ll = n * math.log(k) - p * n * ybar - n
+        return Optimum(x=self._full(k, 0.0, p, window), loglik=float(ll), converged=True,
+                       message="closed form with tf held at the window end (p < 1)",
+                       method="profile" if p_fixed is None else "closed-form",
+                       n_starts=0, n_evaluations=1)
 
     def _fast_tf_profile(self, window, fixed):
         if self.profile_offset != "tf" or "k" in fixed:
@@ -244,20 +276,39 @@ class InverseOmori(_PowerLaw):
 
     def integral(self, a, b, params):
         x = self.vector(params)
-        return lk.iol_integral(a, b, x[0], x[1], self._p(x))
+        k, tf, p = x[0], x[1], self._p(x)
+        out = lk.iol_integral(a, b, k, tf, p)
+        b_arr = np.asarray(b, dtype=np.float64)
+        if np.any(b_arr == tf):                  # up to tf itself (retrospective at the end)
+            with np.errstate(all="ignore"):
+                head = (k * np.asarray(tf - np.asarray(a, dtype=np.float64)) ** (1.0 - p)
+                        / (1.0 - p) if p < 1.0 else np.inf)
+            out = np.where(b_arr == tf, head, out)
+            if np.ndim(out) == 0:
+                out = float(out)
+        return out
+
+    #: tf may be held fixed at the window end (retrospective analysis up to the failure)
+    tf_at_window_end = True
 
     def log_likelihood(self, times, t0, t1, params):
         x = self.vector(params)
+        if x[1] == t1 and x.size == 3:
+            return _at_end_terms(times, t0, t1, x[0], x[2])[0]
         return float(lk.iol_loglik(times, t0, t1, x[0], x[1], self._p(x)))
 
     def gradient(self, times, t0, t1, params):
         x = self.vector(params)
+        if x[1] == t1 and x.size == 3 and x[0] > 0:
+            return _at_end_terms(times, t0, t1, x[0], x[2])[1]
         if not (x[0] > 0 and x[1] > t1):
             return np.full(x.size, np.nan)
         return lk.iol_gradient(times, t0, t1, x[0], x[1], self._p(x))[:x.size]
 
     def hessian(self, times, t0, t1, params):
         x = self.vector(params)
+        if x[1] == t1 and x.size == 3 and x[0] > 0:
+            return _at_end_terms(times, t0, t1, x[0], x[2])[2]
         if not (x[0] > 0 and x[1] > t1):
             return np.full((x.size, x.size), np.nan)
         return lk.iol_hessian(times, t0, t1, x[0], x[1], self._p(x))[:x.size, :x.size]
@@ -383,3 +434,25 @@ class ModifiedOmori(_PowerLaw):
     def legacy_start(self, window, fixed):
         start = {"k": 50.0, "c": 0.1, "p": 1.1}
         return [start[nm] for nm in self.param_names if nm not in fixed]
+
+
+def _at_end_terms(times, t0, t1, k, p):
+    """Log-likelihood, gradient and Hessian of ``k (t1 - t)^-p`` on ``[t0, t1)`` in
+    ``(k, tf, p)`` with ``tf = t1`` (the ``tf`` row and column NaN: tf is held there).
+    ``-inf`` for ``p >= 1`` (infinite expected count)."""
+    times = np.asarray(times, dtype=np.float64)
+    T = t1 - t0
+    n = times.size
+    nan = math.nan
+    if not (k > 0 and p < 1.0):
+        return -math.inf, np.full(3, nan), np.full((3, 3), nan)
+    S = float(np.log(t1 - times).sum())
+    q = 1.0 - p
+    G = T ** q / q                               # int_0^T u^-p du
+    a = 1.0 / q - math.log(T)
+    G1 = G * a                                   # dG/dp
+    G2 = G1 * a + G / q ** 2                     # d2G/dp2
+    ll = n * math.log(k) - p * S - k * G
+    grad = np.array([n / k - G, nan, -S - k * G1])
+    hess = np.array([[-n / k ** 2, nan, -G1], [nan, nan, nan], [-G1, nan, -k * G2]])
+    return float(ll), grad, hess

@@ -26,7 +26,7 @@ from varpy._json import jsonable as _enc
 from varpy.exceptions import FitError
 from varpy.modelling.registry import get_model
 
-__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "signed_root_cdf", "CI_LABELS"]
+__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "CI_LABELS"]
 
 
 def origin_to_json(origin):
@@ -201,7 +201,7 @@ class FitResult:
                 out[name] = (x - z * se, x + z * se)
         return out
 
-    def prob_failure_before(self, horizon: float, method: str | None = None) -> float:
+    def prob_failure_before(self, horizon, method: str | None = None):
         """Probability that the failure time is earlier than ``horizon`` (fitted float axis).
 
         ``method`` defaults to :attr:`ci_method`, so probabilities agree with ``tf_ci``.
@@ -211,45 +211,149 @@ class FitResult:
         ``Phi(r(horizon))``: the asymptotic *confidence distribution* of ``tf`` whose central
         intervals are exactly the profile-likelihood intervals (so
         ``prob_failure_before(tf_ci[1]) = (1 + ci_level) / 2``). ``r`` is interpolated
-        linearly in ``log(tf - t1)`` between the profile points stored at fit time. Beyond
-        the search range the end value is used, so probability mass the data cannot
-        distinguish from "never" stays below 1.
+        linearly in ``log(tf - t1)`` between the profile points stored at fit time
+        (:meth:`failure_time_knots`). Beyond the search range the end value is used, so
+        probability mass the data cannot distinguish from "never" stays below 1.
         ``"clustered"`` does the same with the profile under the clustered likelihood
         (stored in :attr:`interval`); ``"bootstrap"`` returns the fraction of the bootstrap
         forecasts before ``horizon``.
         ``"wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
 
         This is a frequentist confidence level, not a Bayesian posterior probability. Because
-        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``; it is NaN
-        when the chosen method gave no interval (see ``interval["status"]``).
+        the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``. A scalar
+        horizon gives a float, an array an array (NaN where the distribution is unavailable,
+        e.g. when the chosen method gave no interval: see ``interval["status"]``).
         """
+        self._check_forecast()
+        method = self.ci_method if method is None else method
+        h = np.asarray(horizon, dtype=np.float64)
+        t1 = float(self.window[1])
+        after = h > t1
+        if method == "wald":
+            se = self.stderr.get("tf", math.nan)
+            out = (np.full(h.shape, math.nan) if not se > 0
+                   else stats.norm.cdf((h - self.tf) / (se if se > 0 else 1.0)))
+        elif method in ("profile", "clustered"):
+            knots = self.failure_time_knots(method)
+            if knots is None:
+                out = np.full(h.shape, math.nan)
+            else:
+                s, r = knots
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = stats.norm.cdf(np.interp(np.log(np.where(after, h - t1, 1.0)), s, r))
+        elif method == "bootstrap":
+            dist = self._bootstrap_forecasts()
+            if dist is None:
+                out = np.full(h.shape, math.nan)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    sx = np.log(np.where(after, h - t1, 1.0))
+                out = np.searchsorted(dist, sx, side="right") / dist.size
+        else:
+            raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', "
+                             f"not {method!r}")
+        out = np.where(after, out, 0.0)
+        return float(out) if np.ndim(horizon) == 0 else out
+
+    def failure_time_logpdf(self, t, method: str | None = None):
+        """Natural log of the density of :meth:`prob_failure_before` at ``t`` (per axis unit).
+
+        ``method`` defaults to :attr:`ci_method`. ``"profile"`` (and ``"clustered"``, on its
+        own profile): ``phi(r) r'(s) / (t - t1)`` with ``r'`` the slope of the interpolating
+        segment of :meth:`failure_time_knots`, positive wherever the distribution puts
+        probability; ``-inf`` at or before ``t1`` and beyond the profiled range (where the
+        remaining probability sits at "never"). ``"bootstrap"``: a Gaussian kernel density of
+        the bootstrap forecasts in ``s = log(t - t1)`` (Silverman's bandwidth). ``"wald"``:
+        the normal density. NaN where the distribution is unavailable.
+        """
+        self._check_forecast()
+        method = self.ci_method if method is None else method
+        x = np.asarray(t, dtype=np.float64)
+        t1 = float(self.window[1])
+        out = np.full(x.shape, math.nan)
+        if method == "wald":
+            se = self.stderr.get("tf", math.nan)
+            if se > 0:
+                out = stats.norm.logpdf(x, loc=self.tf, scale=se)
+        elif method in ("profile", "clustered"):
+            knots = self.failure_time_knots(method)
+            if knots is not None:
+                s, r = knots
+                after = x > t1
+                dist = np.where(after, x - t1, 1.0)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sx = np.log(dist)
+                    j = np.clip(np.searchsorted(s, sx, side="right") - 1, 0, s.size - 2)
+                    slope = (r[j + 1] - r[j]) / (s[j + 1] - s[j])
+                    inside = (sx >= s[0]) & (sx <= s[-1])
+                    logd = (stats.norm.logpdf(np.interp(sx, s, r))
+                            + np.log(np.where(inside, slope, 0.0)) - sx)
+                out = np.where(after, logd, -np.inf)
+        elif method == "bootstrap":
+            samples = self._bootstrap_forecasts()
+            if samples is not None:
+                after = x > t1
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sx = np.log(np.where(after, x - t1, 1.0))
+                    bw = 1.06 * max(float(np.std(samples)), 1e-12) * samples.size ** -0.2
+                    logk = (stats.norm.logpdf((sx[..., None] - samples) / bw)
+                            - math.log(bw * samples.size))
+                    logd = np.logaddexp.reduce(logk, axis=-1) - sx
+                out = np.where(after, logd, -np.inf)
+        else:
+            raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', "
+                             f"not {method!r}")
+        return float(out) if np.ndim(t) == 0 else out
+
+    def failure_time_knots(self, method: str | None = None):
+        """``(s, r)``: the signed root of the profile likelihood of tf at ``s = log(tf - t1)``.
+
+        ``method`` ``"profile"`` (this model's profile) or ``"clustered"`` (the profile under
+        the clustered likelihood kept in :attr:`interval`); default: ``"clustered"`` when that
+        is :attr:`ci_method`, else ``"profile"``. Made strictly increasing (the signed root of
+        a unimodal profile is): the running maximum, keeping of each flat stretch only its
+        first point, so that a bump of a multimodal profile spreads its probability over the
+        stretch instead of leaving it no density. None without a stored profile (legacy fits,
+        a clustered method without an interval) or with fewer than two points.
+        """
+        if method is None:
+            method = "clustered" if self.ci_method == "clustered" else "profile"
+        profile, tf_hat, ll_max = self.profile_tf, self.tf, self.loglik
+        if method == "clustered":
+            iv = self.interval if self.ci_method == "clustered" else None
+            if not iv or iv.get("status") not in ("ok", "unbounded"):
+                return None
+            profile, tf_hat, ll_max = iv.get("profile_tf"), iv.get("tf"), iv.get("loglik_max")
+        if not profile:
+            return None
+        t1 = float(self.window[1])
+        tf = np.asarray(profile["tf"], dtype=np.float64)
+        ll = np.asarray(profile["loglik"], dtype=np.float64)
+        ok = np.isfinite(ll) & (tf > t1)
+        if np.count_nonzero(ok) < 2:
+            return None
+        s = np.log(tf[ok] - t1)
+        r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
+        order = np.argsort(s, kind="stable")
+        s, r = s[order], np.maximum.accumulate(r[order])
+        keep = np.r_[True, (np.diff(r) > 0) & (np.diff(s) > 0)]
+        if np.count_nonzero(keep) < 2:
+            return None
+        return s[keep], r[keep]
+
+    def _bootstrap_forecasts(self):
+        """Sorted bootstrap forecasts of ``s = log(tf - t1)`` (``ci_method="bootstrap"``)."""
+        iv = self.interval if self.ci_method == "bootstrap" else None
+        if not iv or iv.get("status") not in ("ok", "unbounded"):
+            return None
+        dist = np.asarray(iv.get("forecast_s") or [], dtype=np.float64)
+        return np.sort(dist) if dist.size >= 2 else None
+
+    def _check_forecast(self):
         if self.tf is None:
             raise FitError(f"model {self.model!r} has no failure time")
         if "tf" in self.fixed:
             raise FitError("tf was fixed (retrospective analysis), not estimated")
-        method = self.ci_method if method is None else method
-        t1 = float(self.window[1])
-        if horizon <= t1:
-            return 0.0
-        if method == "wald":
-            se = self.stderr.get("tf", math.nan)
-            if not se > 0:
-                return math.nan
-            return float(stats.norm.cdf((horizon - self.tf) / se))
-        if method == "profile":
-            return signed_root_cdf(self.profile_tf, self.tf, self.loglik, t1, horizon)
-        if method in ("clustered", "bootstrap"):
-            iv = self.interval if self.ci_method == method else None
-            if not iv or iv.get("status") not in ("ok", "unbounded"):
-                return math.nan
-            if method == "clustered":
-                return signed_root_cdf(iv["profile_tf"], iv["tf"], iv["loglik_max"], t1,
-                                       horizon)
-            dist = np.asarray(iv["forecast_s"], dtype=np.float64)
-            return float(np.searchsorted(dist, math.log(horizon - t1), side="right")
-                         / max(dist.size, 1))
-        raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', not "
-                         f"{method!r}")
 
     # model delegates -----------------------------------------------------------------------
     def _model(self):
@@ -344,22 +448,6 @@ CI_LABELS = {
     "clustered": "profile likelihood under ETAS clustering",
     "bootstrap": "parametric bootstrap of the clustered model",
 }
-
-
-def signed_root_cdf(profile_tf, tf_hat, loglik_max, t1, horizon) -> float:
-    """``Phi(r(horizon))`` with the signed root of a stored profile (NaN without one)."""
-    if not profile_tf:
-        return math.nan
-    tf = np.asarray(profile_tf["tf"], dtype=np.float64)
-    ll = np.asarray(profile_tf["loglik"], dtype=np.float64)
-    ok = np.isfinite(ll) & (tf > t1)
-    s = np.log(tf[ok] - t1)
-    r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(loglik_max - ll[ok], 0.0))
-    order = np.argsort(s)
-    s, r = s[order], r[order]
-    r = np.maximum.accumulate(r)          # the signed root is monotone in tf
-    val = float(np.interp(math.log(horizon - t1), s, r))
-    return float(stats.norm.cdf(val))
 
 
 def _decode_numbers(value):

@@ -1,43 +1,67 @@
-"""Scoring failure-time forecasts against the known failure time.
+"""Scoring failure-time forecasts against the known failure time: scores that cannot flatter.
 
 A retrospective forecast (:func:`varpy.modelling.experiments.multiple_analysis` with the
 known ``tf``) gives, at each forecast time ``t_forc``, an estimate ``tf_hat``, a confidence
 interval and a forecast distribution of the failure time. :func:`score_forecasts` compares
 them with the true failure time ``tf``, step by step, so that methods (legacy versus default
-fits, Mc rules, models) can be compared on history.
+fits, Mc rules, models) can be compared on history. Definitions and check values:
+``formulas.md`` section 8 (Gneiting & Raftery 2007; Gneiting et al. 2005).
 
-Per step (only fits that *estimated* tf, at ``t_forc < tf``):
+Which steps are scored
+----------------------
+Only steps that *estimated* a failure time before it happened are forecasts. Every other
+step is listed in :attr:`ForecastScores.unscored` with its reason and never scored as a PIT
+of 0.5 or a log score of ``-inf``: skipped steps (no fit), fits with ``tf`` held fixed,
+degenerate fits whose ``tf`` sits on a bound of its search range (no acceleration, or a
+singularity at the end of the data), and steps at or after the failure.
 
+Per scored step
+---------------
 ``lead_time``
     ``tf - t_forc``: how far ahead the forecast was made (axis units: days or seconds).
 ``error``, ``abs_error``, ``rel_error``
-    ``tf_hat - tf``, its absolute value, and ``error / lead_time`` (an error of 10 days means
-    more 100 days ahead than 10 days ahead).
-``ci_low``, ``ci_high``, ``covered``
-    The interval at the fit's ``ci_level`` (0.95 by default) and whether it contains ``tf``.
+    ``tf_hat - tf``, its absolute value, and ``error / lead_time``.
+``ci_low``, ``ci_high``, ``interval``, ``covered``
+    The interval at the fit's ``ci_level`` (0.95 by default); ``interval`` is ``"bounded"``
+    (both bounds finite), ``"unbounded"`` (an infinite bound: the data cannot exclude
+    "never") or ``"missing"``. ``covered`` is only defined for bounded intervals: an unbounded
+    interval is never counted as a success.
+``width``
+    ``ci_high - ci_low`` (sharpness), in the axis unit (calendar days or seconds); ``inf``
+    when unbounded.
+``interval_score``
+    ``(u - l) + (2/alpha)(l - x)[x < l] + (2/alpha)(x - u)[x > u]`` with ``alpha = 1 -
+    level`` (lower is better; ``inf`` for an unbounded interval, reported, never averaged).
+``crps``
+    Continuous ranked probability score ``int (F(y) - [y >= x])^2 dy`` of the forecast
+    distribution (axis units, lower is better); ``inf`` when the distribution leaves
+    probability at "never" (the profile does not exclude an unbounded failure time).
 ``pit``
     Probability integral transform ``F(tf)``: uniform on (0, 1) for calibrated forecasts.
 ``log_score``
     Natural log of the forecast density at the true failure time, ``log f(tf)`` (per axis
-    unit, i.e. per day for volcanic data). Higher is better; ``-inf`` when the forecast gave
-    the true time no density at all.
+    unit). Higher is better; ``-inf`` only when the forecast gave the true time zero density,
+    which ``note`` then says.
 
 Forecast distributions (``method=``)
 ------------------------------------
 ``"profile"`` (default)
-    The fit's own interval method (``FitResult.ci_method``, see
-    :mod:`varpy.modelling.intervals`): for ``"clustered"`` the profile under the clustered
-    likelihood, as below; for ``"bootstrap"`` the empirical distribution of the bootstrap
-    forecasts (CDF) with a Gaussian kernel density in ``s = log(t - t1)`` (Silverman's
-    bandwidth) for the log score. For the default ``ci_method="profile"``: the
-    profile-likelihood confidence distribution of :meth:`FitResult.prob_failure_before`:
+    The fit's own forecast distribution, that of its interval method ``FitResult.ci_method``
+    (:mod:`varpy.modelling.intervals`): for ``"clustered"`` the signed root of the profile
+    under the clustered likelihood, as below; for ``"bootstrap"`` the empirical distribution
+    of the bootstrap forecasts with a Gaussian kernel density in ``log(t - t1)``. For the
+    default ``ci_method="profile"``, the profile-likelihood confidence distribution of
+    :meth:`FitResult.prob_failure_before`:
     ``F(t) = Phi(r(t))`` with the signed root ``r = sign(t - tf_hat) sqrt(2 (l_max - l_p(t)))``
     of the profile log-likelihood of tf, made monotone and interpolated linearly in
     ``s = log(t - t1)`` between the profile points stored with the fit (``t1`` = ``t_forc``).
     Its density is ``f(t) = phi(r(t)) r'(s) / (t - t1)`` with ``r'(s)`` the slope of the
-    interpolating segment; it is 0 (log score ``-inf``) beyond the profiled range and where the
-    monotone envelope is flat. Its central intervals are the profile-likelihood intervals
-    ``FitResult.tf_ci``. Needs a non-legacy fit (legacy fits store no profile).
+    interpolating segment (:meth:`FitResult.failure_time_logpdf`): the envelope keeps only
+    strictly increasing knots, so the density is positive over the whole profiled range, and
+    only beyond it, where the remaining probability sits at "never", is it 0. Its central
+    intervals are the profile-likelihood intervals ``FitResult.tf_ci``. The CDF and density
+    are the fit's own methods, so scores follow whichever distribution the fit provides.
+    Needs a non-legacy fit.
 ``"wald"``
     Normal with mean ``tf_hat`` and the standard error of tf (inverse observed information);
     interval ``tf_hat +- z se``.
@@ -46,14 +70,14 @@ Forecast distributions (``method=``)
     log-normal tf after ``t1``; interval ``t1 + (tf_hat - t1) exp(+- z se_log)``. Never puts
     probability before ``t1``.
 
-These are frequentist confidence distributions, not Bayesian posteriors; the log score of a
-confidence distribution is still a proper way to rank methods on the same history.
+These are frequentist confidence distributions, not Bayesian posteriors; proper scores of a
+confidence distribution still rank methods on the same history.
 
 Examples
 --------
 >>> import numpy as np
 >>> from varpy.modelling.models import get_model
->>> from varpy.modelling.scoring import forecast_cdf, forecast_log_density
+>>> from varpy.modelling.scoring import forecast_cdf, forecast_log_density, interval_score
 >>> rng = np.random.default_rng(3)
 >>> times = np.sort(100.0 - 100.0 * rng.uniform(size=300) ** 2)   # rate ~ (100 - t)**-0.5 ...
 >>> fit = get_model("iol").fit(times[times < 90.0], 0.0, 90.0, warn=False)
@@ -62,6 +86,8 @@ Examples
 (0.025, 0.975)
 >>> bool(np.isfinite(forecast_log_density(fit, 100.0)))
 True
+>>> round(interval_score(-1.6448536, 1.6448536, 2.0, 0.1), 6)
+10.392635
 """
 from __future__ import annotations
 
@@ -76,12 +102,16 @@ from varpy._json import json_float
 from varpy._json import jsonable as _enc
 from varpy.exceptions import DataFormatError, FitError
 from varpy.modelling.results import FitResult
+from varpy.modelling.fitting import supremum_at_boundary
 
 __all__ = [
     "DENSITY_METHODS",
     "forecast_cdf",
     "forecast_log_density",
     "forecast_interval",
+    "forecast_crps",
+    "interval_score",
+    "crps_normal",
     "ForecastScores",
     "score_forecasts",
     "compare_scores",
@@ -101,36 +131,8 @@ def _check(fit: FitResult, method: str) -> None:
 
 
 def _signed_root(fit: FitResult):
-    """Knots ``(s, r)`` of the monotone signed-root curve (as in prob_failure_before): of the
-    fit's own profile, or of the clustered profile when ``fit.ci_method == "clustered"``."""
-    profile, tf_hat, ll_max = fit.profile_tf, fit.tf, fit.loglik
-    if fit.ci_method == "clustered":
-        iv = fit.interval or {}
-        if iv.get("status") not in ("ok", "unbounded"):
-            return None
-        profile, tf_hat, ll_max = iv.get("profile_tf"), iv.get("tf"), iv.get("loglik_max")
-    if not profile:
-        return None
-    t1 = float(fit.window[1])
-    tf = np.asarray(profile["tf"], dtype=np.float64)
-    ll = np.asarray(profile["loglik"], dtype=np.float64)
-    ok = np.isfinite(ll) & (tf > t1)
-    if np.count_nonzero(ok) < 2:
-        return None
-    s = np.log(tf[ok] - t1)
-    r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
-    order = np.argsort(s, kind="stable")
-    s, r = s[order], np.maximum.accumulate(r[order])
-    return s, r
-
-
-def _bootstrap_s(fit: FitResult):
-    """Sorted bootstrap forecasts of ``s = log(tf - t1)`` of a ``ci_method="bootstrap"`` fit."""
-    iv = fit.interval or {}
-    if fit.ci_method != "bootstrap" or iv.get("status") not in ("ok", "unbounded"):
-        return None
-    dist = np.asarray(iv.get("forecast_s") or [], dtype=np.float64)
-    return dist if dist.size >= 2 else None
+    """Knots ``(s, r)`` of the fit's own profile distribution (FitResult.failure_time_knots)."""
+    return fit.failure_time_knots()
 
 
 def _se_tf(fit: FitResult) -> float:
@@ -149,19 +151,8 @@ def forecast_cdf(fit: FitResult, t, method: str = "profile"):
     t1 = float(fit.window[1])
     out = np.full(t_arr.shape, math.nan)
     after = t_arr > t1
-    if method == "profile" and fit.ci_method == "bootstrap":
-        dist = _bootstrap_s(fit)
-        if dist is not None:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                x = np.log(np.where(after, t_arr - t1, 1.0))
-            out = np.where(after, np.searchsorted(dist, x, side="right") / dist.size, 0.0)
-    elif method == "profile":
-        curve = _signed_root(fit)
-        if curve is not None:
-            s, r = curve
-            with np.errstate(invalid="ignore", divide="ignore"):
-                val = np.interp(np.log(np.where(after, t_arr - t1, 1.0)), s, r)
-            out = np.where(after, stats.norm.cdf(val), 0.0)
+    if method == "profile":                      # the fit's own distribution
+        out = np.asarray(fit.prob_failure_before(t_arr), dtype=np.float64)
     elif method == "wald":
         se = _se_tf(fit)
         if math.isfinite(se):
@@ -189,29 +180,8 @@ def forecast_log_density(fit: FitResult, t, method: str = "profile"):
     after = t_arr > t1
     dist = np.where(after, t_arr - t1, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "profile" and fit.ci_method == "bootstrap":
-            samples = _bootstrap_s(fit)
-            if samples is not None:
-                # Gaussian kernel density in s (Silverman's bandwidth), to a density in t
-                bw = 1.06 * max(float(np.std(samples)), 1e-12) * samples.size ** -0.2
-                z = (np.log(dist)[..., None] - samples) / bw
-                logk = stats.norm.logpdf(z) - math.log(bw * samples.size)
-                logd = np.logaddexp.reduce(logk, axis=-1) - np.log(dist)
-                out = np.where(after, logd, -np.inf)
-        elif method == "profile":
-            curve = _signed_root(fit)
-            if curve is not None:
-                s, r = curve
-                x = np.log(dist)
-                val = np.interp(x, s, r)
-                # slope of the segment holding x (0 outside the knots: no density there)
-                j = np.clip(np.searchsorted(s, x, side="right") - 1, 0, s.size - 2)
-                ds = s[j + 1] - s[j]
-                slope = np.where(ds > 0, (r[j + 1] - r[j]) / np.where(ds > 0, ds, 1.0), 0.0)
-                inside = (x >= s[0]) & (x <= s[-1])
-                slope = np.where(inside, slope, 0.0)
-                logd = stats.norm.logpdf(val) + np.log(slope) - np.log(dist)
-                out = np.where(after, logd, -np.inf)
+        if method == "profile":                  # the fit's own density
+            out = np.asarray(fit.failure_time_logpdf(t_arr), dtype=np.float64)
         elif method == "wald":
             se = _se_tf(fit)
             if math.isfinite(se):
@@ -250,8 +220,198 @@ def forecast_interval(fit: FitResult, method: str = "profile", level: float | No
     return (t1 + (fit.tf - t1) * math.exp(-z * se_log), hi)
 
 
+# --------------------------------------------------------------------------------------------
+# proper scores
+# --------------------------------------------------------------------------------------------
+
+def interval_score(low: float, high: float, x: float, alpha: float) -> float:
+    """Interval score of the central ``(1 - alpha)`` interval ``[low, high]`` at outcome ``x``.
+
+    ``(high - low) + (2/alpha)(low - x)[x < low] + (2/alpha)(x - high)[x > high]``
+    (Gneiting & Raftery 2007, eq. 43); lower is better. ``inf`` when a bound is infinite, NaN
+    when one is missing.
+
+    >>> round(interval_score(-1.6448536, 1.6448536, 2.0, 0.1), 6)
+    10.392635
+    >>> interval_score(3.0, float("inf"), 5.0, 0.05)
+    inf
+    """
+    if not 0.0 < alpha < 1.0:
+        raise DataFormatError(f"alpha={alpha!r} is not in (0, 1)", key="alpha",
+                              expected="1 - the interval's level, e.g. 0.05")
+    low, high, x = float(low), float(high), float(x)
+    if math.isnan(low) or math.isnan(high) or math.isnan(x):
+        return math.nan
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return math.inf
+    score = high - low
+    if x < low:
+        score += 2.0 / alpha * (low - x)
+    elif x > high:
+        score += 2.0 / alpha * (x - high)
+    return score
+
+
+def crps_normal(mu: float, sigma: float, x: float) -> float:
+    """CRPS of ``N(mu, sigma^2)`` at ``x``: ``sigma [z (2 Phi(z) - 1) + 2 phi(z) - 1/sqrt(pi)]``.
+
+    Gneiting et al. (2005), Mon. Weather Rev. 133, 1098.
+
+    >>> round(crps_normal(0.0, 1.0, 0.0), 7), round(crps_normal(0.0, 1.0, 1.0), 7)
+    (0.233695, 0.6024414)
+    """
+    if not sigma > 0:
+        return math.nan
+    z = (x - mu) / sigma
+    return float(sigma * (z * (2.0 * stats.norm.cdf(z) - 1.0) + 2.0 * stats.norm.pdf(z)
+                          - 1.0 / math.sqrt(math.pi)))
+
+
+#: Probability left beyond the integration range above which a CRPS is reported infinite.
+CRPS_TAIL = 1e-6
+_CRPS_POINTS = 4001
+
+
+def _crps_after(cdf, x: float, t1: float, scale: float) -> float:
+    """CRPS of a distribution on ``(t1, inf)`` (vectorised ``cdf``) by quadrature in log time.
+
+    Integrates ``F^2`` up to ``x`` and ``(1 - F)^2`` after it on ``y = t1 + exp(s)``, from
+    ``scale * 1e-9`` after ``t1`` (below it ``F`` is taken constant) to where ``1 - F`` drops
+    below 1e-12; ``inf`` when more than :data:`CRPS_TAIL` of the probability is still left at
+    ``t1 + 1e10 scale`` (mass at "never").
+    """
+    s_lo = math.log(scale) - 9.0 * math.log(10.0)
+    tops = math.log(scale) + np.arange(0.0, 10.5, 0.5) * math.log(10.0)
+    tail = 1.0 - np.asarray(cdf(t1 + np.exp(tops)), dtype=np.float64)
+    if np.any(np.isnan(tail)):
+        return math.nan
+    done = np.nonzero(tail < 1e-12)[0]
+    if done.size:
+        s_hi = float(tops[done[0]])
+    elif tail[-1] > CRPS_TAIL:
+        return math.inf
+    else:
+        s_hi = float(tops[-1])
+    total = 0.0
+    if x <= t1:
+        total += t1 - x
+        sx = s_lo
+    else:
+        sx = min(max(math.log(x - t1), s_lo), s_hi)
+    # below s_lo: F is constant (its value there), contributing F^2 * exp(s_lo) if x is later
+    f_lo = float(cdf(t1 + math.exp(s_lo)))
+    if x > t1 + math.exp(s_lo):
+        total += f_lo ** 2 * math.exp(s_lo)
+    n = _CRPS_POINTS
+    for a, b, below in ((s_lo, sx, True), (sx, s_hi, False)):
+        if b <= a:
+            continue
+        s = np.linspace(a, b, max(int(n * (b - a) / (s_hi - s_lo)), 64))
+        y = np.exp(s)
+        f = np.asarray(cdf(t1 + y), dtype=np.float64)
+        g = (f ** 2 if below else (1.0 - f) ** 2) * y
+        total += float(np.sum(0.5 * (g[1:] + g[:-1]) * np.diff(s)))
+    if x > t1 + math.exp(s_hi):
+        total += x - (t1 + math.exp(s_hi))          # F ~ 1 between the range end and x
+    return total
+
+
+def forecast_crps(fit: FitResult, x: float, method: str = "profile") -> float:
+    """CRPS of the forecast distribution of the failure time at the outcome ``x`` (axis units).
+
+    ``"wald"`` in closed form (:func:`crps_normal`); ``"profile"`` and ``"wald_log"`` by
+    quadrature of ``forecast_cdf`` in ``log(t - t1)`` (relative accuracy ~1e-4). ``inf`` when
+    the forecast leaves more than :data:`CRPS_TAIL` of its probability at "never"; NaN when the
+    distribution is unavailable.
+    """
+    _check(fit, method)
+    if method == "wald":
+        return crps_normal(float(fit.tf), _se_tf(fit), float(x))
+    t1 = float(fit.window[1])
+    scale = float(fit.tf) - t1
+    if not scale > 0:
+        return math.nan
+    return _crps_after(lambda t: forecast_cdf(fit, t, method), float(x), t1, scale)
+
+
+def _density_note(fit: FitResult, x: float, method: str) -> str:
+    """Why the forecast density is zero at ``x`` (for the step's ``note``)."""
+    t1 = float(fit.window[1])
+    if x <= t1:
+        return "zero density: the true time is before the end of the data"
+    if method == "profile":
+        curve = _signed_root(fit)
+        if curve is not None:
+            s, _ = curve
+            sx = math.log(x - t1)
+            if sx > s[-1]:
+                return ("zero density: the true time is beyond the last point where the "
+                        "profile likelihood of tf still falls (after the profiled range, or "
+                        "where the likelihood rises again towards 'never'): the forecast puts "
+                        "its remaining probability at 'never'")
+            if sx < s[0]:
+                return "zero density: the true time is before the profiled range of tf"
+            return "zero density at the true time"
+    return "zero density at the true time"
+
+
+# --------------------------------------------------------------------------------------------
+# which steps are forecasts
+# --------------------------------------------------------------------------------------------
+
+def _tf_bound(fit: FitResult) -> str | None:
+    """``"lower"``/``"upper"`` when the fitted tf sits on a bound of its search range."""
+    from varpy.modelling.models import get_model
+    from varpy.exceptions import UnknownFormatError
+
+    try:
+        specs = get_model(fit.model).parameters(*fit.window)
+    except UnknownFormatError:
+        return None                      # a model of another session: trust the fit
+    for spec in specs:
+        if spec.name == "tf":
+            return spec.at_bound(float(fit.tf))
+    return None
+
+
+def _not_a_forecast(step, tf_true: float) -> tuple[str, str] | None:
+    """``(category, reason)`` when a step estimated no failure time before ``tf_true``."""
+    fit = step.fit
+    if fit is None:
+        return "skipped", step.skipped or "no fit"
+    if fit.tf is None:
+        return "no failure time", f"model {fit.model!r} has no failure time"
+    if "tf" in fit.fixed:
+        return "tf fixed", f"tf held fixed at {fit.tf:.6g}: nothing was forecast"
+    if not tf_true - step.t_forc > 0:
+        return "at or after failure", "forecast made at or after the failure"
+    if not (math.isfinite(fit.tf) and math.isfinite(fit.loglik)):
+        return "degenerate fit", "no finite optimum of the likelihood"
+    where = _tf_bound(fit)
+    if where == "upper":
+        return ("degenerate fit", f"tf = {fit.tf:.6g} at the upper bound of its search range: "
+                                  "the data show no acceleration")
+    if where == "lower" or supremum_at_boundary(fit):
+        return ("degenerate fit", f"tf = {fit.tf:.6g}: the profile likelihood of tf keeps "
+                                  "rising towards the end of the data (a singularity at the "
+                                  "last events): no failure time was estimated")
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# the scores
+# --------------------------------------------------------------------------------------------
+
 _COLUMNS = ["step", "t_forc", "lead_time", "n_fit", "tf", "error", "abs_error", "rel_error",
-            "ci_low", "ci_high", "covered", "pit", "log_score", "flagged"]
+            "ci_low", "ci_high", "interval", "covered", "width", "interval_score", "crps",
+            "pit", "log_score", "flagged", "note"]
+_INT = ("step", "n_fit")
+_BOOL = ("covered", "flagged")
+_TEXT = ("interval", "note")
+
+#: The figures :meth:`ForecastScores.headline` reports, each with the steps it is computed over.
+HEADLINE = ("coverage", "median_abs_error", "mean_interval_score", "mean_crps",
+            "mean_log_score", "mean_pit")
 
 
 @dataclass
@@ -261,9 +421,11 @@ class ForecastScores:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per scored step: ``step``, ``t_forc`` (axis units), ``lead_time``, ``n_fit``,
-        ``tf`` (forecast), ``error``, ``abs_error``, ``rel_error``, ``ci_low``, ``ci_high``,
-        ``covered``, ``pit``, ``log_score``, ``flagged`` (see the module docstring).
+        One row per scored step (a forecast made before the failure): the columns of the
+        module docstring (``step``, ``t_forc``, ``lead_time``, ``n_fit``, ``tf``, ``error``,
+        ``abs_error``, ``rel_error``, ``ci_low``, ``ci_high``, ``interval``, ``covered``,
+        ``width``, ``interval_score``, ``crps``, ``pit``, ``log_score``, ``flagged``,
+        ``note``).
     true_tf : float
         The known failure time (axis units).
     method : str
@@ -274,6 +436,10 @@ class ForecastScores:
         ``"days"`` or ``"seconds"``.
     label : str
         Name used by :func:`compare_scores`.
+    n_steps, n_fitted, n_flagged : int
+        Steps of the experiment, steps with a fit, fits that carry a flag.
+    unscored : list of dict
+        Steps that are not forecasts: ``{"step", "t_forc", "category", "reason"}``.
     """
 
     table: pd.DataFrame
@@ -283,111 +449,241 @@ class ForecastScores:
     unit: str = "days"
     label: str = ""
     n_steps: int = 0
-    excluded: dict = field(default_factory=dict)
+    n_fitted: int = 0
+    n_flagged: int = 0
+    unscored: list = field(default_factory=list)
 
-    def aggregate(self) -> dict:
-        """Summary numbers over the scored steps.
+    @property
+    def excluded(self) -> dict:
+        """Unscored steps counted by category."""
+        out: dict[str, int] = {}
+        for u in self.unscored:
+            out[u["category"]] = out.get(u["category"], 0) + 1
+        return out
 
-        ``n``; ``coverage`` (fraction of intervals containing tf, over the ``n_with_ci`` steps
-        that have one); ``bias`` (mean error), ``mean_abs_error``, ``median_abs_error``,
-        ``rmse``, ``median_abs_rel_error``; ``mean_log_score`` (``-inf`` if any step gave tf
-        zero density), ``median_log_score``, ``n_zero_density``; ``mean_pit``.
+    def headline(self) -> dict:
+        """The figures a forecaster reads first, each with the number of steps behind it.
+
+        ``steps``, ``fitted``, ``flagged``; ``forecasts`` (scored steps), ``not_scored``;
+        ``bounded``, ``unbounded``, ``missing`` (intervals); then for each name in
+        :data:`HEADLINE` the value and ``<name>_n``: ``coverage`` over bounded intervals,
+        ``median_abs_error`` over forecasts, ``mean_interval_score`` over bounded intervals,
+        ``mean_crps`` over finite CRPS values, ``mean_log_score`` and ``mean_pit`` over steps
+        with a forecast distribution (``-inf`` if the forecast gave the truth zero density:
+        ``n_zero_density``). ``unit`` and ``level`` complete it. The CLI, the scores JSON and
+        the report print exactly these numbers.
         """
         t = self.table
-        ci = t["covered"].dropna()
+        interval = t["interval"].astype(object)
+        bounded = (interval == "bounded").to_numpy()
+        cov = t.loc[bounded, "covered"].astype(bool).to_numpy()
+        err = t["abs_error"].to_numpy(dtype=np.float64)
+        isc = t.loc[bounded, "interval_score"].to_numpy(dtype=np.float64)
+        crps = t["crps"].to_numpy(dtype=np.float64)
+        crps_ok = crps[np.isfinite(crps)]
         ls = t["log_score"].to_numpy(dtype=np.float64)
         ls = ls[~np.isnan(ls)]
-        err = t["error"].to_numpy(dtype=np.float64)
         pit = t["pit"].to_numpy(dtype=np.float64)
         pit = pit[np.isfinite(pit)]
+
+        def mean(x):
+            return float(np.mean(x)) if len(x) else math.nan
+
+        return {"steps": int(self.n_steps), "fitted": int(self.n_fitted),
+                "flagged": int(self.n_flagged), "forecasts": int(len(t)),
+                "not_scored": len(self.unscored),
+                "bounded": int(bounded.sum()),
+                "unbounded": int((interval == "unbounded").sum()),
+                "missing": int((interval == "missing").sum()),
+                "coverage": mean(cov), "coverage_n": int(cov.size),
+                "median_abs_error": float(np.median(err)) if err.size else math.nan,
+                "median_abs_error_n": int(err.size),
+                "mean_interval_score": mean(isc), "mean_interval_score_n": int(isc.size),
+                "mean_crps": mean(crps_ok), "mean_crps_n": int(crps_ok.size),
+                "n_infinite_crps": int(np.count_nonzero(np.isinf(crps))),
+                "mean_log_score": mean(ls), "mean_log_score_n": int(ls.size),
+                "n_zero_density": int(np.count_nonzero(np.isneginf(ls))),
+                "mean_pit": mean(pit), "mean_pit_n": int(pit.size),
+                "unit": self.unit, "level": float(self.level)}
+
+    def headline_text(self) -> str:
+        """:meth:`headline` as one line (the CLI's and the report's wording)."""
+        return headline_text(self.headline())
+
+    def aggregate(self) -> dict:
+        """Summary numbers over the scored steps: :meth:`headline` plus error statistics.
+
+        Adds ``n`` (scored steps), ``n_with_ci`` (= ``bounded``), ``n_unbounded``
+        (= ``unbounded``: never counted as covering), ``bias`` (mean error),
+        ``mean_abs_error``, ``rmse``, ``median_abs_rel_error``, ``median_log_score``,
+        ``median_interval_score`` (over bounded intervals), ``median_width``.
+        """
+        t = self.table
+        out = self.headline()
+        err = t["error"].to_numpy(dtype=np.float64)
+        ls = t["log_score"].to_numpy(dtype=np.float64)
+        ls = ls[~np.isnan(ls)]
+        bounded = (t["interval"].astype(object) == "bounded").to_numpy()
 
         def stat(fn, x):
             return float(fn(x)) if len(x) else math.nan
 
-        return {"n": int(len(t)), "n_with_ci": int(ci.size),
-                "coverage": float(ci.astype(bool).mean()) if ci.size else math.nan,
-                "bias": stat(np.mean, err), "mean_abs_error": stat(np.mean, np.abs(err)),
-                "median_abs_error": stat(np.median, np.abs(err)),
-                "rmse": math.sqrt(stat(np.mean, err ** 2)) if len(err) else math.nan,
-                "median_abs_rel_error": stat(np.median, np.abs(t["rel_error"].to_numpy(
-                    dtype=np.float64))),
-                "mean_log_score": stat(np.mean, ls), "median_log_score": stat(np.median, ls),
-                "n_zero_density": int(np.count_nonzero(np.isneginf(ls))),
-                "mean_pit": stat(np.mean, pit)}
+        out.update({
+            "n": int(len(t)), "n_with_ci": out["bounded"], "n_unbounded": out["unbounded"],
+            "bias": stat(np.mean, err), "mean_abs_error": stat(np.mean, np.abs(err)),
+            "rmse": math.sqrt(stat(np.mean, err ** 2)) if len(err) else math.nan,
+            "median_abs_rel_error": stat(np.median, np.abs(
+                t["rel_error"].to_numpy(dtype=np.float64))),
+            "median_log_score": stat(np.median, ls),
+            "median_interval_score": stat(np.median, t.loc[bounded, "interval_score"]
+                                          .to_numpy(dtype=np.float64)),
+            "median_width": stat(np.median, t.loc[bounded, "width"].to_numpy(dtype=np.float64))})
+        return out
 
     def by_lead_time(self, bins=4) -> pd.DataFrame:
-        """Scores grouped by lead time: ``bins`` quantile groups (int) or explicit edges."""
+        """Scores grouped by lead time: ``bins`` quantile groups (int) or explicit edges.
+
+        Coverage and the mean interval score are over the bounded intervals of each group
+        (``n_bounded``).
+        """
+        cols = ["lead_time", "n", "n_bounded", "coverage", "mean_abs_error",
+                "mean_interval_score", "median_log_score"]
         t = self.table
         if t.empty:
-            return pd.DataFrame(columns=["lead_time", "n", "coverage", "mean_abs_error",
-                                         "median_log_score"])
+            return pd.DataFrame(columns=cols)
         if isinstance(bins, int):
             groups = pd.qcut(t["lead_time"], q=min(bins, len(t)), duplicates="drop")
         else:
             groups = pd.cut(t["lead_time"], bins=bins)
-        g = t.groupby(groups, observed=True)
-        out = pd.DataFrame({
-            "n": g.size(),
-            "coverage": g["covered"].apply(lambda c: float(c.dropna().astype(bool).mean())
-                                           if c.notna().any() else math.nan),
-            "mean_abs_error": g["abs_error"].mean(),
-            "median_log_score": g["log_score"].median()})
-        out.index.name = "lead_time"
-        return out.reset_index()
+        rows = []
+        for key, g in t.groupby(groups, observed=True):
+            b = g[g["interval"].astype(object) == "bounded"]
+            rows.append({"lead_time": key, "n": len(g), "n_bounded": len(b),
+                         "coverage": float(b["covered"].astype(bool).mean()) if len(b)
+                         else math.nan,
+                         "mean_abs_error": float(g["abs_error"].mean()),
+                         "mean_interval_score": float(b["interval_score"].mean()) if len(b)
+                         else math.nan,
+                         "median_log_score": float(g["log_score"].median())})
+        return pd.DataFrame(rows, columns=cols)
 
     def summary(self) -> str:
         a = self.aggregate()
         head = f"Forecast scores{(' ' + self.label) if self.label else ''} ({self.method})"
-        lines = [head, f"  true tf: {self.true_tf:.6g} {self.unit}; scored {a['n']} of "
-                       f"{self.n_steps} steps"
-                       + ("" if not self.excluded else " (excluded: " + ", ".join(
-                           f"{k}: {v}" for k, v in self.excluded.items()) + ")")]
+        lines = [head, f"  true tf: {self.true_tf:.6g} {self.unit}",
+                 "  " + self.headline_text()]
+        if self.unscored:
+            lines.append("  not scored: " + ", ".join(f"{k}: {v}"
+                                                       for k, v in self.excluded.items()))
         if a["n"]:
-            lines.append(f"  error: bias {a['bias']:.4g}, mean |error| {a['mean_abs_error']:.4g},"
-                         f" median |error| {a['median_abs_error']:.4g}, RMSE {a['rmse']:.4g} "
-                         f"{self.unit}; median |error|/lead {a['median_abs_rel_error']:.3g}")
-            lines.append(f"  {100 * self.level:g}% interval coverage: {a['coverage']:.3f} over "
-                         f"{a['n_with_ci']} intervals")
-            lines.append(f"  log score: mean {a['mean_log_score']:.4g}, median "
-                         f"{a['median_log_score']:.4g} (zero density at tf: "
-                         f"{a['n_zero_density']}); mean PIT {a['mean_pit']:.3f}")
+            lines.append(f"  error: bias {a['bias']:.4g}, mean |error| {a['mean_abs_error']:.4g}"
+                         f", RMSE {a['rmse']:.4g} {self.unit}; median |error|/lead "
+                         f"{a['median_abs_rel_error']:.3g}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         rows = []
         for rec in self.table.to_dict(orient="records"):
-            rows.append({k: _enc(v) for k, v in rec.items()})
+            rows.append({k: _enc(None if v is pd.NA else v) for k, v in rec.items()})
         return {"table": rows, "true_tf": float(self.true_tf), "method": self.method,
                 "level": float(self.level), "unit": self.unit, "label": self.label,
-                "n_steps": int(self.n_steps), "excluded": dict(self.excluded)}
+                "n_steps": int(self.n_steps), "n_fitted": int(self.n_fitted),
+                "n_flagged": int(self.n_flagged),
+                "unscored": [_enc(u) for u in self.unscored],
+                "headline": _enc(self.headline())}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ForecastScores":
         rows = [{k: _dec(k, v) for k, v in r.items()} for r in d["table"]]
+        unscored = [{**u, "t_forc": json_float(u.get("t_forc"))} for u in d.get("unscored", [])]
         return cls(table=_frame(rows), true_tf=float(d["true_tf"]), method=d["method"],
                    level=float(d["level"]), unit=d.get("unit", "days"),
                    label=d.get("label", ""), n_steps=int(d.get("n_steps", 0)),
-                   excluded=dict(d.get("excluded", {})))
+                   n_fitted=int(d.get("n_fitted", 0)), n_flagged=int(d.get("n_flagged", 0)),
+                   unscored=unscored)
+
+
+def _num(value, digits: int = 4) -> str:
+    if isinstance(value, str):                   # "inf"/"-inf" of a headline read from JSON
+        value = json_float(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.{digits}g}"
+
+
+def headline_text(h: dict) -> str:
+    """One line from a :meth:`ForecastScores.headline` dict (also read back from JSON)."""
+    unit = h.get("unit", "")
+    lev = f"{100 * float(h.get('level', 0.95)):g}%"
+    parts = [f"{h['fitted']} of {h['steps']} steps fitted, {h['flagged']} flagged, "
+             f"{h['forecasts']} scored, {h['bounded']} with bounded {lev} intervals "
+             f"({h['unbounded']} unbounded, {h['missing']} missing)",
+             f"coverage {_num(h['coverage'], 3)} over {h['coverage_n']} bounded",
+             f"median |error| {_num(h['median_abs_error'])} {unit} over "
+             f"{h['median_abs_error_n']}",
+             f"mean interval score {_num(h['mean_interval_score'])} {unit} over "
+             f"{h['mean_interval_score_n']}",
+             f"mean log score {_num(h['mean_log_score'])} over {h['mean_log_score_n']}"
+             + (f" ({h['n_zero_density']} with zero density)" if h.get("n_zero_density")
+                else "")]
+    return "; ".join(parts)
 
 
 def _dec(key, v):
-    if key in ("step", "n_fit"):
+    if key in _INT:
         return int(v)
-    if key in ("covered", "flagged"):
+    if key in _BOOL or key in _TEXT:
         return v
     return json_float(v)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=_COLUMNS)
-    df["step"] = df["step"].astype("int64")
-    df["n_fit"] = df["n_fit"].astype("int64")
-    for c in ("covered", "flagged"):
+    for c in _INT:
+        df[c] = df[c].astype("int64")
+    for c in _BOOL:
         df[c] = df[c].astype("boolean")
+    for c in _TEXT:
+        df[c] = pd.Series(list(df[c]), dtype=object, index=df.index)
     for c in _COLUMNS:
-        if c not in ("step", "n_fit", "covered", "flagged"):
+        if c not in _INT + _BOOL + _TEXT:
             df[c] = df[c].astype(np.float64)
     return df
+
+
+def _score_step(step, fit: FitResult, tf_true: float, method: str, level: float) -> dict:
+    lead = tf_true - step.t_forc
+    ci = forecast_interval(fit, method)
+    notes = []
+    if ci is None or not all(math.isfinite(v) or math.isinf(v) for v in ci):
+        kind, covered, width, isc = "missing", None, math.nan, math.nan
+        notes.append("no interval")
+        ci = (math.nan, math.nan)
+    elif math.isfinite(ci[0]) and math.isfinite(ci[1]):
+        kind, covered = "bounded", bool(ci[0] <= tf_true <= ci[1])
+        width = ci[1] - ci[0]
+        isc = interval_score(ci[0], ci[1], tf_true, 1.0 - level)
+    else:
+        kind, covered, width, isc = "unbounded", None, math.inf, math.inf
+    pit = forecast_cdf(fit, tf_true, method)
+    log_score = forecast_log_density(fit, tf_true, method)
+    crps = forecast_crps(fit, tf_true, method)
+    if math.isnan(pit):
+        notes.append("no forecast distribution (" + ("no standard error of tf" if method != "profile"
+                                                     else "no stored profile of tf") + ")")
+    elif log_score == -math.inf:
+        notes.append(_density_note(fit, tf_true, method))
+    if math.isinf(crps):
+        notes.append("CRPS infinite: the forecast leaves probability at 'never'")
+    err = fit.tf - tf_true
+    return {"step": step.index, "t_forc": step.t_forc, "lead_time": lead,
+            "n_fit": fit.n_events, "tf": fit.tf, "error": err, "abs_error": abs(err),
+            "rel_error": err / lead, "ci_low": ci[0], "ci_high": ci[1], "interval": kind,
+            "covered": covered, "width": width, "interval_score": isc, "crps": crps,
+            "pit": pit, "log_score": log_score, "flagged": bool(fit.warnings),
+            "note": "; ".join(notes)}
 
 
 def score_forecasts(result, true_tf=None, *, method: str = "profile",
@@ -402,17 +698,18 @@ def score_forecasts(result, true_tf=None, *, method: str = "profile",
         The failure time; default ``result.tf``. A date for volcanic data (a number means days
         after ``t_min``), seconds on the datatype's axis for laboratory data.
     method : {"profile", "wald", "wald_log"}
-        Forecast distribution for ``pit``, ``log_score`` and the interval (module docstring).
+        Forecast distribution for ``pit``, ``log_score``, ``crps`` and the interval (module
+        docstring).
     include_flagged : bool
-        Score fits that carry warnings too (default). False leaves them out.
+        Score fits that carry warnings too (default). False lists them as unscored.
     label : str
         Name of the method in :func:`compare_scores`.
 
     Returns
     -------
     ForecastScores
-        Steps that were skipped, held tf fixed, or came at or after the failure are not scored
-        (counted in ``excluded``).
+        Steps that are not forecasts (skipped, tf fixed, degenerate, at or after the failure)
+        are listed in ``unscored`` with their reason.
     """
     from varpy.modelling.experiments import ExperimentResult
 
@@ -429,40 +726,25 @@ def score_forecasts(result, true_tf=None, *, method: str = "profile",
         tf_true = float(result.tf)
     else:
         tf_true = axis.tf_rel(true_tf, "true_tf")
-    excluded = {"skipped": 0, "tf fixed": 0, "at or after failure": 0, "flagged": 0}
-    rows = []
+    rows, unscored = [], []
     level = None
+    fitted = [s for s in result.steps if s.fit is not None]
     for step in result.steps:
+        why = _not_a_forecast(step, tf_true)
+        if why is None and step.fit.warnings and not include_flagged:
+            why = ("flagged", "; ".join(step.fit.warnings))
+        if why is not None:
+            unscored.append({"step": int(step.index), "t_forc": float(step.t_forc),
+                             "category": why[0], "reason": why[1]})
+            continue
         fit = step.fit
-        if fit is None:
-            excluded["skipped"] += 1
-            continue
-        if fit.tf is None or "tf" in fit.fixed:
-            excluded["tf fixed"] += 1
-            continue
-        lead = tf_true - step.t_forc
-        if not lead > 0:
-            excluded["at or after failure"] += 1
-            continue
-        if fit.warnings and not include_flagged:
-            excluded["flagged"] += 1
-            continue
         level = fit.ci_level if level is None else level
-        ci = forecast_interval(fit, method)
-        covered = None if ci is None else bool(ci[0] <= tf_true <= ci[1])
-        err = fit.tf - tf_true
-        rows.append({"step": step.index, "t_forc": step.t_forc, "lead_time": lead,
-                     "n_fit": fit.n_events, "tf": fit.tf, "error": err, "abs_error": abs(err),
-                     "rel_error": err / lead,
-                     "ci_low": math.nan if ci is None else ci[0],
-                     "ci_high": math.nan if ci is None else ci[1], "covered": covered,
-                     "pit": forecast_cdf(fit, tf_true, method),
-                     "log_score": forecast_log_density(fit, tf_true, method),
-                     "flagged": bool(fit.warnings)})
+        rows.append(_score_step(step, fit, tf_true, method, fit.ci_level))
     return ForecastScores(table=_frame(rows), true_tf=tf_true, method=method,
                           level=0.95 if level is None else float(level), unit=axis.unit,
-                          label=label, n_steps=len(result.steps),
-                          excluded={k: v for k, v in excluded.items() if v})
+                          label=label, n_steps=len(result.steps), n_fitted=len(fitted),
+                          n_flagged=sum(1 for s in fitted if s.fit.warnings),
+                          unscored=unscored)
 
 
 def compare_scores(scores) -> pd.DataFrame:

@@ -14,7 +14,11 @@ reference section 10, with its bugs fixed):
 
 Durations scatter lognormally (``median * LogNormal(0, duration_scatter)``, VarPy used 0.5) and the
 per-eruption rate parameters normally (``x * (1 + parameter_scatter * N(0, 1))``, VarPy used 1/20).
-A homogeneous background runs throughout. Seismicity is simulated exactly (inverse-CDF of the
+A homogeneous background runs throughout. With ``precursor_branching = n > 0`` every unrest
+event triggers a Poisson number of direct offspring (mean ``n`` times the share of the normalised
+Omori kernel ``(u + branching_c)^-branching_p`` that falls before the onset), generation after
+generation (``source = "triggered"``): the unrest then clusters as real swarms do, with
+``1 / (1 - n)`` times as many events as the inverse Omori rate alone. Seismicity is simulated exactly (inverse-CDF of the
 integrated rates, :mod:`varpy.simulation.point_process`); magnitudes follow Gutenberg-Richter
 (optionally binned, truncated and incomplete:
 :class:`~varpy.simulation.magnitudes.GutenbergRichter`).
@@ -46,7 +50,8 @@ import pandas as pd
 from scipy import stats
 
 from varpy.management.timeconv import from_days, parse_time
-from varpy.simulation.etas import km_to_latlon, seed_record
+from varpy.simulation.etas import (km_to_latlon, omori_integral, omori_integral_inverse,
+                                   seed_record)
 from varpy.simulation.magnitudes import GutenbergRichter
 from varpy.simulation.point_process import (
     InverseOmoriRate,
@@ -71,6 +76,9 @@ VOLCANO_DEFAULTS = {
     "precursor_k": 10.0,           # k_fore
     "precursor_p": 0.85,           # p_fore
     "precursor_c": 0.1,            # tc_fore
+    "precursor_branching": 0.0,    # new: mean direct offspring per unrest event (clustering)
+    "branching_c": 0.01,           # days, Omori c of the triggered events
+    "branching_p": 1.2,            # Omori p of the triggered events (> 1)
     "aftershock_k": 40.0,          # k_aft
     "aftershock_p": 1.5,           # p_aft
     "aftershock_c": 1.0,           # tc_aft
@@ -170,6 +178,28 @@ def tilt_signal(t, cycles: pd.DataFrame, inflation_rate, deflation) -> np.ndarra
     return (inflation - drop * fraction).sum(axis=1)
 
 
+def _triggered(rng, parents: np.ndarray, t_end: float, n: float, c: float,
+               p: float) -> np.ndarray:
+    """Every generation of events triggered by ``parents`` before ``t_end`` (unsorted).
+
+    Each event has Poisson(``n F(t_end - t) / F(inf)``) direct offspring, ``F`` the integrated
+    Omori kernel ``(u + c)^-p`` (``p > 1``), with delays drawn by inverting ``F``.
+    """
+    total = float(omori_integral(np.inf, c, p))
+    out = []
+    t = parents
+    while t.size:
+        reach = omori_integral(t_end - t, c, p)
+        counts = rng.poisson(n * reach / total)
+        if not counts.any():
+            break
+        par = np.repeat(np.arange(t.size), counts)
+        delay = omori_integral_inverse(rng.random(par.size) * reach[par], c, p)
+        t = np.minimum(t[par] + delay, np.nextafter(t_end, -np.inf))
+        out.append(t)
+    return np.concatenate(out) if out else np.empty(0)
+
+
 def _truncated_normal(rng, mean, sd, n):
     mean, sd = float(mean), float(sd)
     if sd <= 0:
@@ -197,7 +227,7 @@ def simulate_volcano_data(*, seed=None, **params) -> dict:
         ``{"ecvd": DataFrame, "evd": DataFrame, "scvd": {station: DataFrame},
         "metadata": {"ecvd": dict, "evd": dict, "scvd": {station: dict}}}``. ECVD has the
         canonical columns (``time`` UTC from ``start``, ``latitude``, ``longitude``, ``depth``,
-        ``magnitude``) plus ``event_id``, ``source`` (background / precursor / aftershock) and
+        ``magnitude``) plus ``event_id``, ``source`` (background / precursor / aftershock / triggered) and
         ``eruption`` (row of the EVD table the event belongs to, -1 for background; the index
         equal to ``len(evd)`` is the unrest in progress at the end). EVD has ``start``, ``end``,
         ``type``, ``vent`` and the per-eruption parameters. Each metadata dict holds the key
@@ -221,6 +251,13 @@ def simulate_volcano_data(*, seed=None, **params) -> dict:
                 "volcanic_spread"):
         if not (np.isfinite(P[key]) and P[key] >= 0):
             raise SimulationError(f"{key}={P[key]!r} must be finite and >= 0")
+    branching = P["precursor_branching"]
+    if not (np.isfinite(branching) and 0.0 <= branching < 1.0):
+        raise SimulationError(f"precursor_branching={branching!r} must be in [0, 1) (mean direct "
+                              "offspring per event; 1 or more explodes)")
+    if branching > 0 and not (P["branching_p"] > 1.0 and P["branching_c"] > 0.0):
+        raise SimulationError(f"branching_p={P['branching_p']!r} must be > 1 and branching_c="
+                              f"{P['branching_c']!r} > 0 days")
     if not P["stations"]:
         raise SimulationError("stations must name at least one tilt station {name: gain}")
     start = parse_time(P["start"])
@@ -254,10 +291,16 @@ def simulate_volcano_data(*, seed=None, **params) -> dict:
     for i, row in enumerate(cycles.itertuples(index=False)):
         fore = InverseOmoriRate(k=per["precursor_k"][i] * observed,
                                 tf=row.onset + P["precursor_c"], p=per["precursor_p"][i])
-        t = inhomogeneous_poisson(fore, row.unrest_start, min(row.onset, duration), rng)
+        end = min(row.onset, duration)
+        t = inhomogeneous_poisson(fore, row.unrest_start, end, rng)
         times.append(t)
         source.append(np.ones(t.size, dtype=np.int8))
         eruption.append(np.full(t.size, i, dtype=np.int64))
+        if branching > 0 and t.size:
+            kids = _triggered(rng, t, end, branching, P["branching_c"], P["branching_p"])
+            times.append(kids)
+            source.append(np.full(kids.size, 3, dtype=np.int8))
+            eruption.append(np.full(kids.size, i, dtype=np.int64))
         if row.onset < duration:
             aft = OmoriRate(k=per["aftershock_k"][i] * observed, c=P["aftershock_c"],
                             p=per["aftershock_p"][i], onset=row.onset)
@@ -287,7 +330,7 @@ def simulate_volcano_data(*, seed=None, **params) -> dict:
         "depth": depth,
         "magnitude": mags,
         "event_id": pd.array([str(i + 1) for i in range(n)], dtype="string"),
-        "source": pd.array(np.array(["background", "precursor", "aftershock"])[src],
+        "source": pd.array(np.array(["background", "precursor", "aftershock", "triggered"])[src],
                            dtype="string"),
         "eruption": erup,
     })

@@ -136,9 +136,7 @@ def _write_tables(project, spec: Spec, result: RunResult, objects: dict, scores:
                                                 overwrite=overwrite))
                 sc = scores.get((exp["name"], m))
                 if sc is not None:
-                    put(sc.table, f"{exp['name']}-{m}-scores",
-                        units={"lead_time": sc.unit, "error": sc.unit, "abs_error": sc.unit,
-                               "tf": sc.unit, "t_forc": sc.unit}, **kw)
+                    put(sc, f"{exp['name']}-{m}-scores", **kw)
     return written
 
 

@@ -84,14 +84,17 @@ class RunResult:
                     text += f", failure time {_fmt_time(e['failure_time'])}"
                 lines.append(text)
             else:
-                text = (f"{head}; {e['fitted']} of {e['steps']} steps fitted, "
-                        f"{e['flagged_steps']} flagged")
-                if e.get("last_failure_time") is not None:
-                    text += f"; last forecast {_fmt_time(e['last_failure_time'])}"
                 sc = e.get("scores")
-                if sc and sc.get("n"):
-                    text += (f"; coverage {_fmt_num(sc.get('coverage'))}, median |error| "
-                             f"{_fmt_num(sc.get('median_abs_error'))} {sc.get('unit', '')}")
+                last = (f"; last forecast {_fmt_time(e['last_failure_time'])}"
+                        if e.get("last_failure_time") is not None else "")
+                if sc and "steps" in sc:
+                    # ForecastScores.headline(), as in Output/*-scores.json and the report
+                    from varpy.modelling.scoring import headline_text
+
+                    text = f"{head}{last}; {headline_text(sc)}"
+                else:
+                    text = (f"{head}; {e['fitted']} of {e['steps']} steps fitted, "
+                            f"{e['flagged_steps']} flagged{last}")
                 lines.append(text)
         if self.figures:
             lines.append(f"  figures: {len(self.figures)} in {self.project}/Figures")

@@ -76,7 +76,7 @@ def _mc_methods() -> tuple[str, ...]:
 def _b_methods() -> tuple[str, ...]:
     from varpy.statistics import mags
 
-    return tuple(mags.B_METHODS) + ("b_positive",)
+    return tuple(mags.B_METHODS) + ("b_positive", "b_more_positive")
 
 
 #: Figures a spec can ask for: name -> (module, function, what the function is drawn from).
@@ -90,6 +90,8 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "b_stability": ("varpy.visualization.magnitudes", "b_stability", "data"),
     "b_time": ("varpy.visualization.magnitudes", "b_value_time", "data"),
     "mc_time": ("varpy.visualization.magnitudes", "mc_time", "data"),
+    "rate_change": ("varpy.visualization.significance", "rate_change", "data"),
+    "b_significance": ("varpy.visualization.significance", "b_significance", "data"),
     "rate": ("varpy.visualization.rates", "event_rate", "data"),
     "map": ("varpy.visualization.maps", "epicentre_map", "data"),
     "scatter": ("varpy.visualization.maps", "scatter", "data"),

@@ -16,6 +16,7 @@ import logging
 import math
 from pathlib import Path
 
+from varpy._json import jsonable
 from varpy.exceptions import FitError, SpecError, VarpyError
 from varpy.spec.reading import _fmt_key
 from varpy.spec.schema import Spec
@@ -229,9 +230,7 @@ def _multiple_record(res, exp: dict) -> dict:
         except (VarpyError, ValueError) as exc:
             rec["scores"] = {"error": str(exc)}
         else:
-            agg = {k: _finite(v) if isinstance(v, float) else v
-                   for k, v in scores.aggregate().items()}
-            agg["unit"] = scores.unit
-            rec["scores"] = agg
+            # the headline figures exactly as Output/*-scores.json and the report hold them
+            rec["scores"] = jsonable(scores.headline())
             rec["_scores"] = scores
     return rec

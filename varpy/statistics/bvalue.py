@@ -235,11 +235,15 @@ def estimate_b(magnitudes, mc: float, dm: float, *, method: str = "tinti_mulargi
         if dm > 0:
             k = bin_index(m, dm)
             mask = k >= kc
-            x = bin_centre(k[mask], dm)
+            # moments of the excess in whole bins: exact, so a catalogue whose events all sit
+            # at mc has an excess of exactly 0 (b undefined), as on the unweighted path, not a
+            # rounding residue of summed bin centres that gives a huge finite b
+            excess = np.atleast_1d(k[mask] - kc).astype(np.float64)
+            n, mean_bins, std_bins = _weighted_moments(excess, w[mask])
+            mean, std = mc_value + dm * mean_bins, dm * std_bins
         else:
             mask = m >= edge
-            x = m[mask]
-        n, mean, std = _weighted_moments(np.atleast_1d(x), w[mask])
+            n, mean, std = _weighted_moments(np.atleast_1d(m[mask]), w[mask])
     elif dm > 0 and not assume_binned:
         mom = _excess_moments(m, dm, kc, nan_policy=nan_policy)
         if mom.n_nan:

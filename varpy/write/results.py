@@ -22,6 +22,7 @@ result                         ``kind``                    CSV table
 FitResult, ModelOutput         ``fit``                     one row: window, parameters, errors, tf, ...
 Model (all outputs)            ``model_outputs``           one row per output
 ExperimentResult (``.table``)  ``experiment``              one row per forecast step
+ForecastScores                 ``scores``                  one row per scored step (JSON: headline)
 McResult                       ``mc``                      one row
 BValueResult                   ``b_value``                 one row
 FMDResult                      ``fmd``                     magnitude, incremental, cumulative
@@ -278,6 +279,15 @@ def result_table(result, *, calendar: bool | None = None) -> tuple[str, pd.DataF
         return kind, result.frame.copy(), {"start": when, "end": when, "time": when,
                                            "mc": "magnitude", "n": "events",
                                            "n_window": "events"}
+    from varpy.modelling.scoring import ForecastScores
+
+    if isinstance(result, ForecastScores):
+        u = result.unit
+        return "scores", result.table.copy(), {
+            "t_forc": u, "lead_time": u, "tf": u, "error": u, "abs_error": u, "ci_low": u,
+            "ci_high": u, "width": u, "interval_score": u, "crps": u, "rel_error": "1",
+            "pit": "1", "log_score": f"log(1/{'day' if u == 'days' else 's'})",
+            "n_fit": "events"}
     table = getattr(result, "table", None)
     if callable(table):
         table = table()

@@ -110,7 +110,7 @@ Examples
 >>> len(res.table), int(res.table["skipped"].isna().sum())
 (8, 8)
 >>> print(caught[0].message)      # one FitWarning sums up the flagged steps
-7 of 8 steps are flagged (see table['warnings']); first, step 0: p = 20 is at its upper bound 20: ...
+8 of 8 steps are flagged (see table['warnings']); first, step 0: p = 20 is at its upper bound 20: ...
 """
 from __future__ import annotations
 

@@ -144,8 +144,9 @@ def run(n_seeds: int, n_boot: int, workers: int, out: Path | None, seed: int = 2
 def table(results: dict) -> str:
     head = ("=====  ===  ====  ======  " + "  ".join(["=================="] * 3))
     lines = [head,
-             "n      p    lead  events  " + "  ".join(f"{m:<18}" for m in METHODS),
-             "                          " + "  ".join(["90 / 95 % (given)"] * 3),
+             ("n      p    lead  events  " + "  ".join(f"{m:<18}" for m in METHODS)).rstrip(),
+             ("                          "
+              + "  ".join([f"{'90 / 95 % (given)':<18}"] * 3)).rstrip(),
              head]
     for key, r in results.items():
         n_b, p, lead = (float(part.split("=")[1]) for part in key.split())
@@ -154,8 +155,8 @@ def table(results: dict) -> str:
             x = r[m]
             cells.append(f"{100 * x['cov90']:4.1f} / {100 * x['cov95']:4.1f} "
                          f"({100 * x['given']:3.0f})")
-        lines.append(f"{n_b:<5g}  {p:<3g}  {lead:<4g}  {r['mean_events']:6.0f}  "
-                     + "  ".join(f"{c:<18}" for c in cells))
+        lines.append((f"{n_b:<5g}  {p:<3g}  {lead:<4g}  {r['mean_events']:6.0f}  "
+                      + "  ".join(f"{c:<18}" for c in cells)).rstrip())
     lines.append(head)
     return "\n".join(lines)
 

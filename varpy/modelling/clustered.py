@@ -26,8 +26,8 @@ trusted (``"too-few-events"``, ``"no-acceleration"``, ``"tf-at-bound"``, ``"not-
 
 Optimisation
 ------------
-The seven parameters are optimised by projected BFGS
-(:func:`varpy.modelling.fitting.minimize_box`, analytic gradient) in the coordinates
+The seven parameters are optimised by projected, Levenberg-damped Newton steps with the exact
+Hessian (``_newton_box``) in the coordinates
 ``log k, log(tf - t1), p, eta, alpha, log c, q``, where ``eta = K mean(a) F(T)`` is the mean
 number of direct offspring per event within one window length (``a = exp(alpha (m - Mc))``,
 ``F(T) = int_0^T (s + c)^-q ds``); ``eta = 0`` (no triggering) is a bound, not a singularity.
@@ -310,7 +310,8 @@ class _Problem:
         return np.array([math.log(k), math.log(tf - self.t1), p, K * G, alpha, math.log(c), q])
 
     def objective(self, theta, free):
-        """``(-loglik, -gradient)`` in the free optimiser coordinates."""
+        """``(-loglik, -gradient)`` in the free optimiser coordinates (for first-order
+        optimisers, e.g. the scipy comparison in the tests)."""
         self.n_eval += 1
         with np.errstate(all="ignore"):
             try:
@@ -386,21 +387,6 @@ class _Problem:
         th = theta0.copy()
         th[free] = y
         return th, -f, ok, msg
-
-    def maximise(self, theta0, free, maxiter=500):
-        theta0 = np.asarray(theta0, dtype=np.float64)
-
-        def fg(y):
-            th = theta0.copy()
-            th[free] = y
-            return self.objective(th, free)
-
-        lo = [self.lower[i] for i in free]
-        hi = [self.upper[i] for i in free]
-        res = minimize_box(fg, theta0[free], lo, hi, maxiter=maxiter, gtol=1e-10)
-        th = theta0.copy()
-        th[free] = res.x
-        return th, -float(res.fun), res
 
 
 def _newton_box(fgh, x0, lo, hi, *, maxiter=200, gtol=1e-7, max_step=2.0):

@@ -27,7 +27,7 @@ def test_every_former_name_is_importable(name):
 def test_public_api_and_logger_name():
     assert windows.__all__ == ["SelectionError", "time_window", "box", "polygon", "depth_range",
                                "magnitude_range", "column_range", "stations", "creep_phase",
-                               "select"]
+                               "select", "declustered"]
     assert windows.log.name == "varpy.preparation.windows"
     assert windows._stations is windows.stations and windows._polygon is windows.polygon
 

@@ -78,7 +78,8 @@ from varpy.cli.parser import build_parser
 
 # The names of the modules, importable from here as they were from the single module
 # varpy/cli.py (the tests patch some of them).
-from varpy.cli.analyses import cmd_experiment, cmd_fit, cmd_mc, cmd_plot  # noqa: F401
+from varpy.cli.analyses import (cmd_decluster, cmd_experiment, cmd_fit, cmd_mc,  # noqa: F401
+                                 cmd_plot)
 from varpy.cli.arguments import (_catalogue_kind, _datatype, _executor_arg,  # noqa: F401
                                  _key_values, _mc_arg, _open, _option_value, _progress,
                                  _selection, _time_arg)

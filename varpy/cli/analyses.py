@@ -1,4 +1,4 @@
-"""Analysis commands: ``mc``, ``change``, ``fit``, ``experiment`` and ``plot``.
+"""Analysis commands: ``mc``, ``change``, ``decluster``, ``fit``, ``experiment`` and ``plot``.
 
 They run one analysis of a project and print or return its record; the records are the spec
 runner's (``_single_record`` and ``_multiple_record`` of :mod:`varpy.spec.steps`), so
@@ -91,6 +91,23 @@ def cmd_change(args, out: _Out) -> dict:
     out.text(f"{kind.upper()} of {project.id!r}: {len(dt)} events\n{res.summary()}")
     return {"project": str(project.path), "datatype": kind, "n": len(dt),
             "result": res.to_dict()}
+
+
+def cmd_decluster(args, out: _Out) -> dict:
+    from varpy.preparation import windows
+
+    project = _open(args.project)
+    sel = _selection(args.select)
+    target = windows.select(project, **sel) if sel else project
+    dt = _datatype(target, "ecvd")
+    params = _key_values(args.option, "--option")
+    result = dt.decluster(args.method, store=not args.no_store, **params)
+    out.text(f"ECVD of {project.id!r}: {len(dt)} events\n{result.summary()}")
+    return {"project": str(project.path), "datatype": "ecvd", "n": len(dt),
+            "method": result.method, "parameters": result.parameters,
+            "n_clusters": result.n_clusters,
+            "background_fraction": result.background_fraction,
+            "labels": result.to_dict() if args.labels else None}
 
 
 def cmd_fit(args, out: _Out) -> dict:

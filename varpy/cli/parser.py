@@ -10,7 +10,8 @@ import argparse
 from typing import Callable
 
 from varpy._version import __version__
-from varpy.cli.analyses import cmd_change, cmd_experiment, cmd_fit, cmd_mc, cmd_plot
+from varpy.cli.analyses import (cmd_change, cmd_decluster, cmd_experiment, cmd_fit,
+                                cmd_mc, cmd_plot)
 from varpy.cli.listing import _LISTS, cmd_list
 from varpy.cli.output import UsageError
 from varpy.cli.projects import cmd_add, cmd_create, cmd_inspect, cmd_report, cmd_summary
@@ -117,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dm", type=float, default=0.1, help="magnitude bin width (0.1)")
     p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
                    help="window first: time, lat, lon, depth, magnitude or a column")
+    p.add_argument("--no-store", action="store_true", help="do not record in the project")
+
+    p = add("decluster", cmd_decluster, "label clusters of a volcanic catalogue (no event is "
+                                        "removed; the labels are recorded in the project)")
+    p.add_argument("project")
+    p.add_argument("--method", default="gardner_knopoff",
+                   help="gardner_knopoff (gk), reasenberg, nearest_neighbour (nn)")
+    p.add_argument("--select", action="append", metavar="KEY=MIN,MAX",
+                   help="window first: time, lat, lon, depth, magnitude or a column")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="method parameter, e.g. windows=uhrhammer, tau_max=20 (repeatable)")
+    p.add_argument("--labels", action="store_true",
+                   help="include the per-event labels in the JSON output")
     p.add_argument("--no-store", action="store_true", help="do not record in the project")
 
     def analysis_options(p, single_model: bool):

@@ -305,6 +305,18 @@ class ECVD(_Catalogue):
             known = list(self.metadata.get("absent_columns") or [])
             self.metadata["absent_columns"] = known + [c for c in absent if c not in known]
 
+    def decluster(self, method: str = "gardner_knopoff", *, store: bool = True, **params):
+        """Cluster labels of every event, none removed (see
+        :func:`varpy.analysis.declustering.decluster`); kept in outputs as
+        ``decluster_<method>``. Select the background with
+        ``varpy.preparation.windows.declustered(obj, result=...)``."""
+        from varpy.analysis import declustering
+
+        result = declustering.decluster(self.dataset, method, **params)
+        if store:
+            self.record_output(f"decluster_{result.method}", result)
+        return result
+
 
 class SCVD(Datatype):
     kind = "scvd"

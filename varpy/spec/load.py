@@ -18,9 +18,9 @@ from varpy.spec.check import _Checker, _type_name
 from varpy.spec.reading import _compose, _read_text
 from varpy.spec.schema import (_CATALOGUES, _IF_EXISTS, _PROJECT_TYPES, _TOP, FIGURES,
                                SPEC_VERSION, Spec, _model_names)
-from varpy.spec.sections import (_check_completeness, _check_data, _check_executor,
-                                 _check_experiment, _check_figures, _check_models,
-                                 _check_select)
+from varpy.spec.sections import (_check_completeness, _check_data, _check_decluster,
+                                 _check_executor, _check_experiment, _check_figures,
+                                 _check_models, _check_select)
 
 
 def parse_spec(text: str, *, path=None, workdir=None,
@@ -83,6 +83,9 @@ def parse_spec(text: str, *, path=None, workdir=None,
 
     # select -------------------------------------------------------------------------------------
     out["select"] = _check_select(chk, raw.get("select", {}) or {}, calendar)
+
+    # decluster ---------------------------------------------------------------------------------
+    out["decluster"] = _check_decluster(chk, raw.get("decluster"), kinds)
 
     # completeness ------------------------------------------------------------------------------
     catalogue = next((k for k in _CATALOGUES if k in kinds), "ecvd")

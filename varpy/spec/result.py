@@ -24,6 +24,8 @@ class RunResult:
         Storage key -> number of rows after import.
     completeness : dict or None
         ``{"datatype", "n", "mc": {method: value}, "b": {...}}`` of the selected catalogue.
+    decluster : dict or None
+        ``{"method", "parameters", "n_events", "n_clusters", "background_fraction", "keep"}``.
     experiments : list of dict
         One record per experiment and model: ``name``, ``type``, ``model``, ``status``
         (``ok``, ``flagged`` or ``failed``) and the main numbers (single: parameters, ``loglik``,
@@ -46,6 +48,7 @@ class RunResult:
     datatypes: dict = field(default_factory=dict)
     completeness: dict | None = None
     experiments: list = field(default_factory=list)
+    decluster: dict | None = None
     figures: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     report: str | None = None
@@ -67,6 +70,11 @@ class RunResult:
         lines = [f"{self.project_type} project {self.project_id!r} at {self.project} "
                  f"({self.seconds:.1f} s)"]
         lines.append("  data: " + ", ".join(f"{k} [{n}]" for k, n in self.datatypes.items()))
+        if self.decluster:
+            dc = self.decluster
+            lines.append(f"  declustering ({dc['method']}): {dc['n_clusters']} clusters in "
+                         f"{dc['n_events']} events"
+                         + (f"; kept the {dc['keep']} events" if dc.get("keep") else ""))
         if self.completeness:
             c = self.completeness
             mcs = ", ".join(f"{m} {_fmt_num(v)}" for m, v in c["mc"].items())
@@ -112,6 +120,7 @@ class RunResult:
         return {"spec": self.spec, "project": self.project, "project_type": self.project_type,
                 "project_id": self.project_id, "datatypes": dict(self.datatypes),
                 "completeness": to_builtin(self.completeness),
+                "decluster": to_builtin(self.decluster),
                 "experiments": to_builtin(self.experiments), "figures": list(self.figures),
                 "outputs": list(self.outputs), "report": self.report,
                 "warnings": list(self.warnings), "seconds": float(self.seconds),

@@ -20,8 +20,8 @@ from varpy.spec.load import load_spec
 from varpy.spec.outputs import _draw_figures, _json, _write_output, _write_report, _write_tables
 from varpy.spec.result import RunResult
 from varpy.spec.schema import Spec
-from varpy.spec.steps import (_completeness, _import_data, _open_project, _run_experiments,
-                              _selected)
+from varpy.spec.steps import (_completeness, _decluster, _import_data, _open_project,
+                              _run_experiments, _selected)
 
 
 def run_spec(spec, *, workdir=None, allowed_roots=(), executor=None,
@@ -68,6 +68,7 @@ def run_spec(spec, *, workdir=None, allowed_roots=(), executor=None,
                            project=str(project.path), project_type=d["project"]["type"],
                            project_id=project.id,
                            datatypes={k: len(v) for k, v in project.datatypes().items()})
+        result.decluster, selected = _decluster(selected, spec)
         result.completeness, mag_results = _completeness(selected, spec)
         needs_cluster = any(e["type"] == "multiple" for e in d["experiments"])
         if executor is not None or d["executor"]["type"] == "serial" or not needs_cluster:

@@ -39,8 +39,8 @@ _CATALOGUES = ("ecvd", "ecld")
 _IF_EXISTS = ("error", "overwrite", "reuse")
 _EXECUTORS = ("serial", "local", "dask")
 
-_TOP = ("varpy", "description", "project", "data", "select", "completeness", "models",
-        "experiments", "experiment", "figures", "outputs", "executor")
+_TOP = ("varpy", "description", "project", "data", "select", "decluster", "completeness",
+        "models", "experiments", "experiment", "figures", "outputs", "executor")
 
 _SELECT_KEYS = ("time", "lat", "lon", "depth", "magnitude", "stations", "creep", "polygon",
                 "columns")
@@ -94,6 +94,11 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     "b_significance": ("varpy.visualization.significance", "b_significance", "data"),
     "rate": ("varpy.visualization.rates", "event_rate", "data"),
     "map": ("varpy.visualization.maps", "epicentre_map", "data"),
+    "seismicity_map": ("varpy.visualization.seismicity_maps", "seismicity_map", "data"),
+    "cross_section": ("varpy.visualization.seismicity_maps", "cross_section", "data"),
+    "nearest_neighbours": ("varpy.visualization.declustering", "nearest_neighbour_distances",
+                           "data"),
+    "declustered_rate": ("varpy.visualization.declustering", "declustered_rate", "data"),
     "scatter": ("varpy.visualization.maps", "scatter", "data"),
     "interevent_times": ("varpy.visualization.interevent", "interevent_times", "data"),
     "count_histogram": ("varpy.visualization.interevent", "count_histogram", "data"),
@@ -177,6 +182,10 @@ class Spec:
                                                     else "") + f": {src['file']}")
         if d["select"]:
             lines.append(f"  select: {d['select']}")
+        if d.get("decluster"):
+            dc = d["decluster"]
+            lines.append(f"  decluster: {dc['method']}" + (f", keep {dc['keep']}" if dc["keep"]
+                                                           else ""))
         if d["completeness"]:
             c = d["completeness"]
             lines.append(f"  completeness of {c['datatype']}: {', '.join(c['methods'])}, "

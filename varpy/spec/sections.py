@@ -1,14 +1,17 @@
-"""Checks of the spec sections: data, select, completeness, models, experiments, figures, executor.
+"""Checks of the spec sections: data, select, decluster, completeness, models, experiments,
+figures, executor.
 
 Each ``_check_*`` function takes the :class:`~varpy.spec.check._Checker` of the spec, checks one
 section (or one experiment) and returns it normalised, with every default filled in.
 :func:`varpy.spec.parse_spec` calls them in order and adds the checks across sections.
 
 May import: :mod:`varpy.spec.check`, :mod:`varpy.spec.schema`, :mod:`varpy.exceptions`, and
-lazily :mod:`varpy.management.importers` and :mod:`varpy.management.store`.
+lazily :mod:`varpy.management.importers`, :mod:`varpy.management.store` and
+:mod:`varpy.statistics.declustering`.
 """
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from varpy.exceptions import InvalidIDError
@@ -100,6 +103,45 @@ def _check_select(chk: _Checker, value, calendar: bool) -> dict:
         out["columns"] = {str(c): chk.pair(("select", "columns", c), b, num)
                           for c, b in cols.items()}
     return out
+
+
+def _check_decluster(chk: _Checker, value, kinds) -> dict | None:
+    """``decluster: {method, keep, parameters}``: labels of the selected ECVD (kept in its
+    outputs) and, with ``keep``, the background or clustered events for completeness and
+    figures (experiments re-window the imported data and are not declustered)."""
+    if value is None:
+        return None
+    from varpy.statistics import declustering
+
+    kp = ("decluster",)
+    d = chk.mapping(kp, value, ("method", "keep", "parameters"), required=("method",))
+    if "ecvd" not in kinds:
+        chk.fail(kp, "declustering needs an ECVD (a volcanic event catalogue)",
+                 "a volcanic project with an ecvd data source")
+    names = sorted(declustering.METHODS) + sorted(declustering._ALIASES)
+    method = chk.string(kp + ("method",), d.get("method"), choices=names,
+                        what="declustering method")
+    keep = d.get("keep")
+    if keep is not None:
+        keep = chk.string(kp + ("keep",), keep, choices=("background", "clustered"),
+                          what="what to keep")
+    params = d.get("parameters") or {}
+    if not isinstance(params, dict):
+        chk.fail(kp + ("parameters",), "must be a mapping", "name: value")
+        params = {}
+    if method is not None:
+        allowed = declustering.parameters(method)
+        for key, val in params.items():
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                chk.fail(kp + ("parameters", key), f"unknown parameter of {method}" +
+                         (f"; did you mean {hint[0]!r}?" if hint else ""),
+                         f"one of {', '.join(allowed)}", at_key=True)
+            elif not (val is None or isinstance(val, (bool, int, float, str))):
+                chk.fail(kp + ("parameters", key), f"must be a number, string, true/false "
+                         f"or null, not {_type_name(val)}", "a scalar value")
+        method = declustering.method_name(method)
+    return {"method": method, "keep": keep, "parameters": dict(params)}
 
 
 def _check_completeness(chk: _Checker, value, catalogue: str, kinds) -> dict | None:

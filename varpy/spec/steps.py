@@ -93,6 +93,26 @@ def _select_args(sel: dict) -> dict:
     return out
 
 
+def _decluster(selected, spec: Spec):
+    """Decluster the selected ECVD (labels kept in its outputs); with ``keep``, return the
+    background or clustered events as the selection for completeness and figures."""
+    c = spec.data.get("decluster")
+    if not c:
+        return None, selected
+    from varpy.preparation import windows
+
+    try:
+        labels = selected.ecvd.decluster(c["method"], **c["parameters"])
+        record = {"method": labels.method, "parameters": labels.parameters,
+                  "n_events": labels.n_events, "n_clusters": labels.n_clusters,
+                  "background_fraction": labels.background_fraction, "keep": c["keep"]}
+        if c["keep"] is not None:
+            selected = windows.declustered(selected, result=labels, keep=c["keep"])
+    except (VarpyError, ValueError) as exc:
+        raise _located(exc, spec, ("decluster",)) from None
+    return record, selected
+
+
 def _completeness(selected, spec: Spec) -> tuple[dict | None, dict]:
     """Mc by each method and the b-value of the selected catalogue (record, result objects)."""
     c = spec.data["completeness"]

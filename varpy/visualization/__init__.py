@@ -28,6 +28,12 @@ times in seconds.
 :func:`epicentre_map`                  epicentres on longitude/latitude axes
 :func:`save_figure`                    save any figure into a project and record it
 =====================================  ===========================================================
+
+Figures of the seismicity statistics live beside them, in their own modules:
+:mod:`varpy.visualization.seismicity_maps` (b-value, Mc and z-value maps on a grid, depth
+sections), :mod:`varpy.visualization.declustering` (nearest-neighbour time-distance density,
+cumulative counts of all and background events) and :mod:`varpy.visualization.significance`
+(rate change by z-value and beta, b-value significance).
 """
 from varpy.visualization._figure import FORMATS, save_figure
 from varpy.visualization.forecasts import forecast_evolution, forecast_table, model_comparison

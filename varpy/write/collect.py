@@ -161,7 +161,7 @@ def collect_figures(root) -> pd.DataFrame:
 
 
 def _t_forc(out, calendar: bool):
-    from varpy.write.results import output_t_forc
+    from varpy.write.tables import output_t_forc
 
     try:
         fit = out.load_result()

@@ -61,6 +61,8 @@ The functions live in small modules, all re-exported here (import them from
     :func:`creep_phase` (laboratory experiments).
 ``combined``
     :func:`select` (several windows in a fixed order).
+``declustered``
+    :func:`declustered` (the background or the clustered events of a declustering).
 ``_apply``
     the shared machinery: choosing the datatypes, cutting them, recording ``.selection``.
 
@@ -77,6 +79,7 @@ from varpy.preparation.windows._apply import (  # noqa: F401 - private names kep
     _is_laboratory, _is_project, _key, _number_bound, _pair, _record, _refuse_laboratory,
     _require_columns, _targets, _time_bound, log)
 from varpy.preparation.windows.combined import select
+from varpy.preparation.windows.declustered import declustered
 from varpy.preparation.windows.lab import (_creep_bounds, _metadata_seconds,  # noqa: F401
                                            creep_phase)
 from varpy.preparation.windows.network import stations
@@ -98,4 +101,5 @@ __all__ = [
     "stations",
     "creep_phase",
     "select",
+    "declustered",
 ]

@@ -276,6 +276,14 @@ def test_console_script_error_is_clean(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_fit_records_the_interval_method(capsys, project):
+    code, doc, _ = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
+                            "--end", "2004-03-15", "--mc", "maxc", "--no-store",
+                            "--ci-method", "clustered")
+    assert doc["fit"]["ci_method"] == "clustered"
+    assert "Traceback" not in str(doc)
+
+
 def test_inspect_shows_what_varpy_reads_without_importing(capsys, tmp_path):
     code, out, _ = run(capsys, "inspect", VOLCANO / "SYNVOLC_ecvd.txt", "--kind", "ecvd")
     assert code == 0

@@ -481,6 +481,18 @@ def test_validator_never_crashes(tmp_path_factory, document):
         assert isinstance(p, SpecError) and str(p)
 
 
+def test_experiment_ci_method_is_checked(volcano_dir):
+    text = MINIMAL + ("models: [iol]\nexperiments:\n  - {name: a, type: single, "
+                      "t_min: 2003-01-01, t_max: 2004-01-01, ci_method: clustred}\n")
+    err = only(problems_of(volcano_dir, text))
+    assert err.key == "experiments[0].ci_method" and "did you mean 'clustered'" in str(err)
+    text = MINIMAL + ("models: [iol]\nexperiments:\n  - {name: a, type: single, "
+                      "t_min: 2003-01-01, t_max: 2004-01-01, ci_method: bootstrap, "
+                      "ci_options: {seed: 1, n_boot: 0}}\n")
+    err = only(problems_of(volcano_dir, text))
+    assert err.key == "experiments[0].ci_options.n_boot"
+
+
 def test_significance_figures_run_from_a_spec(volcano_dir):
     text = MINIMAL + """figures:
   - name: rate_change

@@ -98,6 +98,17 @@ def _a_values(dt, args, first) -> dict:
     return out
 
 
+def _ci_args(args) -> dict:
+    """``ci_method`` and ``ci_options`` of the interval options (--ci-method, --ci-seed,
+    --n-boot)."""
+    opts = {}
+    if getattr(args, "ci_seed", None) is not None:
+        opts["seed"] = args.ci_seed
+    if getattr(args, "n_boot", None) is not None:
+        opts["n_boot"] = args.n_boot
+    return {"ci_method": getattr(args, "ci_method", "profile"), "ci_options": opts}
+
+
 def _duration_arg(value):
     """A float (laboratory seconds) or a duration string such as ``30D`` (calendar data)."""
     if value is None:
@@ -160,7 +171,7 @@ def cmd_fit(args, out: _Out) -> dict:
                           t_min=_time_arg(args.start), t_max=_time_arg(args.end),
                           tf=_time_arg(args.tf), filters=_selection(args.select),
                           mc=_mc_arg(args.mc), legacy=args.legacy, name=args.name,
-                          store=not args.no_store, warn=False, **options)
+                          store=not args.no_store, warn=False, **_ci_args(args), **options)
     calendar = project.project_type == "volcanic"
     record = _single_record(fit, calendar)
     text = fit.summary()
@@ -188,7 +199,8 @@ def cmd_experiment(args, out: _Out) -> dict:
     calendar = project.project_type == "volcanic"
     options = _key_values(args.option, "--option")
     common = dict(kind=kind, station=args.station, filters=_selection(args.select),
-                  mc=_mc_arg(args.mc), legacy=args.legacy, store=not args.no_store, **options)
+                  mc=_mc_arg(args.mc), legacy=args.legacy, store=not args.no_store,
+                  **_ci_args(args), **options)
     records, texts = [], []
     if etype == "single":
         if args.t_step is not None:

@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mc", help="completeness: a magnitude or a method (maxc, gft, ...)")
         p.add_argument("--legacy", action="store_true", help="reproduce VarPy 2016")
         p.add_argument("--select", action="append", metavar="KEY=MIN,MAX", help="filter")
+        p.add_argument("--ci-method", choices=("profile", "clustered", "bootstrap"),
+                       default="profile", help="interval of tf: profile (Poisson, assumes "
+                       "independent events), clustered (ETAS profile) or bootstrap")
+        p.add_argument("--ci-seed", type=int, help="seed of the bootstrap interval")
+        p.add_argument("--n-boot", type=int, help="bootstrap replicates (default 200)")
         p.add_argument("--option", action="append", metavar="KEY=VALUE",
                        help="fit option (ci_level, n_starts, ...)")
         p.add_argument("--no-store", action="store_true", help="do not record in the project")

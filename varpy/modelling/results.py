@@ -26,7 +26,7 @@ from varpy._json import jsonable as _enc
 from varpy.exceptions import FitError
 from varpy.modelling.registry import get_model
 
-__all__ = ["FitResult", "origin_to_json", "estimates_from_json"]
+__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "CI_LABELS"]
 
 
 def origin_to_json(origin):
@@ -90,6 +90,15 @@ class FitResult:
         :meth:`failure_time`.
     x0 : list, optional
         Starting values (legacy mode).
+    ci_method : str
+        How ``tf_ci`` (and :meth:`prob_failure_before`) were obtained: ``"profile"`` (the
+        Poisson profile likelihood of this model: assumes independent events), ``"clustered"``
+        (profile likelihood under ETAS clustering) or ``"bootstrap"`` (parametric bootstrap
+        from the clustered model); see :mod:`varpy.modelling.intervals`.
+    interval : dict or None
+        What the non-profile methods need to reproduce their forecast distribution (their
+        status, the clustered profile or the bootstrap forecasts, the branching ratio, the
+        Poisson interval they replaced).
     """
 
     model: str
@@ -117,6 +126,8 @@ class FitResult:
     mc_method: str | None = None
     origin: Any = None
     x0: list | None = None
+    ci_method: str = "profile"
+    interval: dict | None = None
 
     # -------------------------------------------------------------- convenience
     @property
@@ -190,10 +201,12 @@ class FitResult:
                 out[name] = (x - z * se, x + z * se)
         return out
 
-    def prob_failure_before(self, horizon, method: str = "profile"):
+    def prob_failure_before(self, horizon, method: str | None = None):
         """Probability that the failure time is earlier than ``horizon`` (fitted float axis).
 
-        ``method="profile"`` (default) uses the signed root of the profile likelihood ratio,
+        ``method`` defaults to :attr:`ci_method`, so probabilities agree with ``tf_ci``.
+
+        ``"profile"`` uses the signed root of the profile likelihood ratio,
         ``r(tf) = sign(tf - tf_hat) sqrt(2 (l_max - l_p(tf)))``, and returns
         ``Phi(r(horizon))``: the asymptotic *confidence distribution* of ``tf`` whose central
         intervals are exactly the profile-likelihood intervals (so
@@ -201,13 +214,18 @@ class FitResult:
         linearly in ``log(tf - t1)`` between the profile points stored at fit time
         (:meth:`failure_time_knots`). Beyond the search range the end value is used, so
         probability mass the data cannot distinguish from "never" stays below 1.
-        ``method="wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
+        ``"clustered"`` does the same with the profile under the clustered likelihood
+        (stored in :attr:`interval`); ``"bootstrap"`` returns the fraction of the bootstrap
+        forecasts before ``horizon``.
+        ``"wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
 
         This is a frequentist confidence level, not a Bayesian posterior probability. Because
         the model requires ``tf > t1``, the probability is 0 for ``horizon <= t1``. A scalar
-        horizon gives a float, an array an array (NaN where the distribution is unavailable).
+        horizon gives a float, an array an array (NaN where the distribution is unavailable,
+        e.g. when the chosen method gave no interval: see ``interval["status"]``).
         """
         self._check_forecast()
+        method = self.ci_method if method is None else method
         h = np.asarray(horizon, dtype=np.float64)
         t1 = float(self.window[1])
         after = h > t1
@@ -215,29 +233,41 @@ class FitResult:
             se = self.stderr.get("tf", math.nan)
             out = (np.full(h.shape, math.nan) if not se > 0
                    else stats.norm.cdf((h - self.tf) / (se if se > 0 else 1.0)))
-        elif method == "profile":
-            knots = self.failure_time_knots()
+        elif method in ("profile", "clustered"):
+            knots = self.failure_time_knots(method)
             if knots is None:
                 out = np.full(h.shape, math.nan)
             else:
                 s, r = knots
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out = stats.norm.cdf(np.interp(np.log(np.where(after, h - t1, 1.0)), s, r))
+        elif method == "bootstrap":
+            dist = self._bootstrap_forecasts()
+            if dist is None:
+                out = np.full(h.shape, math.nan)
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    sx = np.log(np.where(after, h - t1, 1.0))
+                out = np.searchsorted(dist, sx, side="right") / dist.size
         else:
-            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
+            raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', "
+                             f"not {method!r}")
         out = np.where(after, out, 0.0)
         return float(out) if np.ndim(horizon) == 0 else out
 
-    def failure_time_logpdf(self, t, method: str = "profile"):
+    def failure_time_logpdf(self, t, method: str | None = None):
         """Natural log of the density of :meth:`prob_failure_before` at ``t`` (per axis unit).
 
-        ``"profile"``: ``phi(r) r'(s) / (t - t1)`` with ``r'`` the slope of the interpolating
+        ``method`` defaults to :attr:`ci_method`. ``"profile"`` (and ``"clustered"``, on its
+        own profile): ``phi(r) r'(s) / (t - t1)`` with ``r'`` the slope of the interpolating
         segment of :meth:`failure_time_knots`, positive wherever the distribution puts
         probability; ``-inf`` at or before ``t1`` and beyond the profiled range (where the
-        remaining probability sits at "never"). ``"wald"``: the normal density. NaN where the
-        distribution is unavailable.
+        remaining probability sits at "never"). ``"bootstrap"``: a Gaussian kernel density of
+        the bootstrap forecasts in ``s = log(t - t1)`` (Silverman's bandwidth). ``"wald"``:
+        the normal density. NaN where the distribution is unavailable.
         """
         self._check_forecast()
+        method = self.ci_method if method is None else method
         x = np.asarray(t, dtype=np.float64)
         t1 = float(self.window[1])
         out = np.full(x.shape, math.nan)
@@ -245,8 +275,8 @@ class FitResult:
             se = self.stderr.get("tf", math.nan)
             if se > 0:
                 out = stats.norm.logpdf(x, loc=self.tf, scale=se)
-        elif method == "profile":
-            knots = self.failure_time_knots()
+        elif method in ("profile", "clustered"):
+            knots = self.failure_time_knots(method)
             if knots is not None:
                 s, r = knots
                 after = x > t1
@@ -259,34 +289,65 @@ class FitResult:
                     logd = (stats.norm.logpdf(np.interp(sx, s, r))
                             + np.log(np.where(inside, slope, 0.0)) - sx)
                 out = np.where(after, logd, -np.inf)
+        elif method == "bootstrap":
+            samples = self._bootstrap_forecasts()
+            if samples is not None:
+                after = x > t1
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sx = np.log(np.where(after, x - t1, 1.0))
+                    bw = 1.06 * max(float(np.std(samples)), 1e-12) * samples.size ** -0.2
+                    logk = (stats.norm.logpdf((sx[..., None] - samples) / bw)
+                            - math.log(bw * samples.size))
+                    logd = np.logaddexp.reduce(logk, axis=-1) - sx
+                out = np.where(after, logd, -np.inf)
         else:
-            raise ValueError(f"method must be 'profile' or 'wald', not {method!r}")
+            raise ValueError(f"method must be 'profile', 'clustered', 'bootstrap' or 'wald', "
+                             f"not {method!r}")
         return float(out) if np.ndim(t) == 0 else out
 
-    def failure_time_knots(self):
+    def failure_time_knots(self, method: str | None = None):
         """``(s, r)``: the signed root of the profile likelihood of tf at ``s = log(tf - t1)``.
 
-        Made strictly increasing (the signed root of a unimodal profile is): the running
-        maximum, keeping of each flat stretch only its first point, so that a bump of a
-        multimodal profile spreads its probability over the stretch instead of leaving it no
-        density. None without a stored profile (legacy fits) or with fewer than two points.
+        ``method`` ``"profile"`` (this model's profile) or ``"clustered"`` (the profile under
+        the clustered likelihood kept in :attr:`interval`); default: ``"clustered"`` when that
+        is :attr:`ci_method`, else ``"profile"``. Made strictly increasing (the signed root of
+        a unimodal profile is): the running maximum, keeping of each flat stretch only its
+        first point, so that a bump of a multimodal profile spreads its probability over the
+        stretch instead of leaving it no density. None without a stored profile (legacy fits,
+        a clustered method without an interval) or with fewer than two points.
         """
-        if not self.profile_tf:
+        if method is None:
+            method = "clustered" if self.ci_method == "clustered" else "profile"
+        profile, tf_hat, ll_max = self.profile_tf, self.tf, self.loglik
+        if method == "clustered":
+            iv = self.interval if self.ci_method == "clustered" else None
+            if not iv or iv.get("status") not in ("ok", "unbounded"):
+                return None
+            profile, tf_hat, ll_max = iv.get("profile_tf"), iv.get("tf"), iv.get("loglik_max")
+        if not profile:
             return None
         t1 = float(self.window[1])
-        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
-        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
+        tf = np.asarray(profile["tf"], dtype=np.float64)
+        ll = np.asarray(profile["loglik"], dtype=np.float64)
         ok = np.isfinite(ll) & (tf > t1)
         if np.count_nonzero(ok) < 2:
             return None
         s = np.log(tf[ok] - t1)
-        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
+        r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
         order = np.argsort(s, kind="stable")
         s, r = s[order], np.maximum.accumulate(r[order])
         keep = np.r_[True, (np.diff(r) > 0) & (np.diff(s) > 0)]
         if np.count_nonzero(keep) < 2:
             return None
         return s[keep], r[keep]
+
+    def _bootstrap_forecasts(self):
+        """Sorted bootstrap forecasts of ``s = log(tf - t1)`` (``ci_method="bootstrap"``)."""
+        iv = self.interval if self.ci_method == "bootstrap" else None
+        if not iv or iv.get("status") not in ("ok", "unbounded"):
+            return None
+        dist = np.asarray(iv.get("forecast_s") or [], dtype=np.float64)
+        return np.sort(dist) if dist.size >= 2 else None
 
     def _check_forecast(self):
         if self.tf is None:
@@ -330,9 +391,18 @@ class FitResult:
             se = self.stderr.get(name, math.nan)
             tag = " (fixed)" if name in self.fixed else ""
             lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+        label = CI_LABELS.get(self.ci_method, self.ci_method)
         if self.tf_ci is not None:
-            lines.append(f"  tf {100 * self.ci_level:g}% profile CI: "
+            kind = "profile CI" if self.ci_method == "profile" else "CI"
+            lines.append(f"  tf {100 * self.ci_level:g}% {kind}, {label}: "
                          f"[{self.tf_ci[0]:.6g}, {self.tf_ci[1]:.6g}]")
+        elif self.mode == "forecast" and self.ci_method != "profile":
+            status = (self.interval or {}).get("status", "none")
+            lines.append(f"  tf interval, {label}: none (status {status})")
+        if self.interval and "branching_ratio" in self.interval:
+            lines.append(f"  branching ratio (clustered model): "
+                         f"{_dec(self.interval['branching_ratio']):.4g} +- "
+                         f"{_dec(self.interval.get('branching_se')):.3g}")
         status = "converged" if self.converged else "NOT converged"
         lines.append(f"  optimiser: {status} ({self.message}); starts: {self.n_starts}, "
                      f"evaluations: {self.n_evaluations}")
@@ -365,5 +435,30 @@ class FitResult:
             kw["mc"] = _dec(d["mc"])
         if d.get("x0") is not None:
             kw["x0"] = [_dec(v) for v in d["x0"]]
+        if d.get("interval") is not None:
+            kw["interval"] = _decode_numbers(d["interval"])
+        kw.setdefault("ci_method", "profile")
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in kw.items() if k in names})
+
+
+#: How each interval method is labelled in summaries.
+CI_LABELS = {
+    "profile": "profile likelihood (Poisson: assumes independent events)",
+    "clustered": "profile likelihood under ETAS clustering",
+    "bootstrap": "parametric bootstrap of the clustered model",
+}
+
+
+def _decode_numbers(value):
+    """Numbers (and None/"inf" codes) inside nested dicts and lists back to floats."""
+    if isinstance(value, dict):
+        return {k: (v if k in ("status", "refit", "method", "seed", "message")
+                    else _decode_numbers(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_numbers(v) for v in value]
+    if isinstance(value, bool) or isinstance(value, str) and value not in ("inf", "-inf"):
+        return value
+    if isinstance(value, int):
+        return value
+    return _dec(value)

@@ -46,7 +46,12 @@ Per scored step
 Forecast distributions (``method=``)
 ------------------------------------
 ``"profile"`` (default)
-    The profile-likelihood confidence distribution of :meth:`FitResult.prob_failure_before`:
+    The fit's own forecast distribution, that of its interval method ``FitResult.ci_method``
+    (:mod:`varpy.modelling.intervals`): for ``"clustered"`` the signed root of the profile
+    under the clustered likelihood, as below; for ``"bootstrap"`` the empirical distribution
+    of the bootstrap forecasts with a Gaussian kernel density in ``log(t - t1)``. For the
+    default ``ci_method="profile"``, the profile-likelihood confidence distribution of
+    :meth:`FitResult.prob_failure_before`:
     ``F(t) = Phi(r(t))`` with the signed root ``r = sign(t - tf_hat) sqrt(2 (l_max - l_p(t)))``
     of the profile log-likelihood of tf, made monotone and interpolated linearly in
     ``s = log(t - t1)`` between the profile points stored with the fit (``t1`` = ``t_forc``).
@@ -147,7 +152,7 @@ def forecast_cdf(fit: FitResult, t, method: str = "profile"):
     out = np.full(t_arr.shape, math.nan)
     after = t_arr > t1
     if method == "profile":                      # the fit's own distribution
-        out = np.asarray(fit.prob_failure_before(t_arr, "profile"), dtype=np.float64)
+        out = np.asarray(fit.prob_failure_before(t_arr), dtype=np.float64)
     elif method == "wald":
         se = _se_tf(fit)
         if math.isfinite(se):
@@ -176,7 +181,7 @@ def forecast_log_density(fit: FitResult, t, method: str = "profile"):
     dist = np.where(after, t_arr - t1, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "profile":                  # the fit's own density
-            out = np.asarray(fit.failure_time_logpdf(t_arr, "profile"), dtype=np.float64)
+            out = np.asarray(fit.failure_time_logpdf(t_arr), dtype=np.float64)
         elif method == "wald":
             se = _se_tf(fit)
             if math.isfinite(se):

@@ -44,7 +44,8 @@ import pandas as pd
 
 from varpy._json import jsonable
 from varpy.simulation.magnitudes import GutenbergRichter
-from varpy.simulation.point_process import SimulationError, sorted_uniforms
+from varpy.simulation.point_process import (SimulationError, as_rate_function,
+                                            inhomogeneous_poisson, sorted_uniforms)
 
 __all__ = [
     "branching_ratio",
@@ -168,14 +169,21 @@ def _prepare(t_start, t_end, k, alpha, c, p, b, mmin, mref, mmax, horizon):
 
 def _branching(rng, t_start, t_end, mu, k, alpha, c, p, gr, mref, max_events, expected,
                locations=None):
-    """Generate the cascade. Returns arrays in generation order (not yet sorted)."""
+    """Generate the cascade. Returns arrays in generation order (not yet sorted).
+
+    ``mu`` is a constant background rate or a rate object (see :func:`_background`).
+    """
     if expected > max_events:
         raise SimulationError(
             f"the expected number of events ({expected:.3g}) exceeds max_events={max_events}; "
             "shorten the window, lower mu, or raise max_events")
     span = t_end - t_start
-    n0 = int(rng.poisson(mu * span))
-    t = t_start + span * sorted_uniforms(n0, rng)
+    if isinstance(mu, float):
+        n0 = int(rng.poisson(mu * span))
+        t = t_start + span * sorted_uniforms(n0, rng)
+    else:
+        t = inhomogeneous_poisson(mu, t_start, t_end, rng, max_events=max_events)
+        n0 = int(t.size)
     m = gr.sample(n0, rng)
     times = [t]
     mags = [m]
@@ -229,6 +237,25 @@ def _branching(rng, t_start, t_end, mu, k, alpha, c, p, gr, mref, max_events, ex
     return out
 
 
+def _background(mu, t_start, t_end):
+    """``(mu, expected background count, record)``: a float rate or a rate object.
+
+    A rate object is anything :func:`varpy.simulation.point_process.as_rate_function` accepts
+    with ``rate(t)`` and ``integral(a, b)`` (for example
+    :class:`~varpy.simulation.point_process.InverseOmoriRate` for an accelerating, FFM-type
+    background); its background events are drawn exactly by inversion.
+    """
+    if isinstance(mu, (int, float, np.integer, np.floating)) and not isinstance(mu, bool):
+        _check_basic(mu=mu)
+        return float(mu), float(mu) * (t_end - t_start), float(mu)
+    rf = as_rate_function(mu)
+    total = float(np.asarray(rf.integral(float(t_start), float(t_end)), dtype=float))
+    if not (np.isfinite(total) and total >= 0):
+        raise SimulationError(f"the background rate {rf!r} integrates to {total!r} on "
+                              f"[{t_start}, {t_end}); it must be finite and >= 0")
+    return rf, total, repr(rf)
+
+
 def _sorted_frame(arrays, columns):
     order = np.argsort(arrays["time"], kind="stable")
     rank = np.empty_like(order)
@@ -272,8 +299,10 @@ def simulate_etas(mu: float, k: float, alpha: float, c: float, p: float, b: floa
 
     Parameters
     ----------
-    mu : float
-        Background rate (events per time unit, ``m >= mmin``).
+    mu : float or rate object
+        Background rate (events per time unit, ``m >= mmin``): a constant, or any object with
+        ``rate(t)`` and ``integral(a, b)`` (e.g. ``InverseOmoriRate(k, tf, p)`` for an
+        accelerating background before a failure time), simulated exactly by inversion.
     k, alpha, c, p : float
         Triggering kernel ``k exp(alpha (m - mref)) (t - t_j + c)^-p`` (``alpha`` natural-log).
     b : float
@@ -302,14 +331,15 @@ def simulate_etas(mu: float, k: float, alpha: float, c: float, p: float, b: floa
     SimulationError
         Supercritical (``n >= 1``) or undefined parameters; invalid window.
     """
-    _check_basic(mu=mu, k=k, c=c)
+    _check_basic(k=k, c=c)
     t_start, t_end, mref, n, gr = _prepare(t_start, t_end, k, alpha, c, p, b, mmin, mref, mmax,
                                            horizon)
+    mu, expected_bg, mu_record = _background(mu, t_start, t_end)
     rng = np.random.default_rng(seed)
     arrays = _branching(rng, t_start, t_end, mu, k, alpha, c, p, gr, mref, max_events,
-                        mu * (t_end - t_start) / (1.0 - n))
+                        expected_bg / (1.0 - n))
     df = _sorted_frame(arrays, ["time", "magnitude", "parent", "generation", "cluster"])
-    params = dict(mu=mu, k=k, alpha=alpha, c=c, p=p, b=b, t_start=t_start, t_end=t_end,
+    params = dict(mu=mu_record, k=k, alpha=alpha, c=c, p=p, b=b, t_start=t_start, t_end=t_end,
                   mmin=mmin, mref=mref, mmax=mmax)
     df.attrs["simulation"] = _record("etas", jsonable(params), n, seed)
     return df

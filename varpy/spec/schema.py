@@ -47,7 +47,9 @@ _SELECT_KEYS = ("time", "lat", "lon", "depth", "magnitude", "stations", "creep",
                 "columns")
 
 _EXPERIMENT_KEYS = ("name", "type", "datatype", "station", "models", "t_min", "t_max", "t_step",
-                    "tf", "mc", "legacy", "min_events", "options")
+                    "tf", "mc", "legacy", "min_events", "options", "ci_method", "ci_options")
+#: keys of an experiment's ``ci_options`` (interval method options)
+_CI_OPTION_KEYS = ("seed", "n_boot")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from varpy.exceptions import InvalidIDError
 from varpy.spec.check import MISSING, _Checker, _type_name
-from varpy.spec.schema import (_CATALOGUES, _EXECUTORS, _EXPERIMENT_KEYS, _SELECT_KEYS,
+from varpy.spec.schema import (_CATALOGUES, _CI_OPTION_KEYS, _EXECUTORS, _EXPERIMENT_KEYS,
+                               _SELECT_KEYS,
                                EXPERIMENT_TYPES, _b_methods, _mc_methods, known_figures)
 
 
@@ -247,13 +248,23 @@ def _check_experiment(chk: _Checker, kp, exp, index, calendar, catalogue, kinds,
     station = exp.get("station")
     if station is not None:
         station = chk.name(kp + ("station",), station, "station name")
+    from varpy.modelling.intervals import CI_METHODS
+
+    ci_method = chk.string(kp + ("ci_method",), exp.get("ci_method", "profile"),
+                           choices=CI_METHODS, what="interval method")
+    ci_options = dict(chk.mapping(kp + ("ci_options",), exp.get("ci_options") or {},
+                                  _CI_OPTION_KEYS))
+    for key in list(ci_options):
+        ci_options[key] = chk.number(kp + ("ci_options", key), ci_options[key], integer=True,
+                                     minimum=0 if key == "seed" else 1)
     return {"name": name, "type": kind, "variant": etype, "datatype": datatype,
             "station": station, "models": exp_models,
             "t_min": None if t_min is MISSING else t_min,
             "t_max": None if t_max is MISSING else t_max, "t_step": t_step,
             "tf": None if tf is MISSING else tf, "mc": mc,
             "legacy": bool(chk.boolean(kp + ("legacy",), exp.get("legacy", False))),
-            "min_events": min_events, "options": options}
+            "min_events": min_events, "options": options,
+            "ci_method": ci_method or "profile", "ci_options": ci_options}
 
 
 def _before(a, b) -> bool:

@@ -184,7 +184,9 @@ def _run_experiments(project, spec: Spec, executor, progress) -> tuple[list, dic
     exps_key = "experiments"
     for i, exp in enumerate(spec.data["experiments"]):
         common = dict(kind=exp["datatype"], station=exp["station"], filters=filters,
-                      mc=exp["mc"], legacy=exp["legacy"], **exp["options"])
+                      mc=exp["mc"], legacy=exp["legacy"],
+                      ci_method=exp.get("ci_method", "profile"),
+                      ci_options=dict(exp.get("ci_options") or {}), **exp["options"])
         if exp["min_events"] is not None and exp["type"] == "multiple":
             common["min_events"] = exp["min_events"]
         for model in exp["models"]:
@@ -224,6 +226,7 @@ def _single_record(fit, calendar: bool) -> dict:
         except (ValueError, OverflowError):
             rec["failure_time"] = None
         rec["tf_ci"] = None if fit.tf_ci is None else [_finite(v) for v in fit.tf_ci]
+        rec["ci_method"] = fit.ci_method
     return rec
 
 

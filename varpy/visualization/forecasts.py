@@ -175,7 +175,8 @@ def forecast_evolution(experiment, obj=None, *, true_time=None, model: str | Non
     -------
     matplotlib.figure.Figure
         Filled circles: converged, unflagged fits; open circles: flagged or not converged.
-        Vertical bars: the failure-time interval. Dotted diagonal: ``failure time = forecast
+        Vertical bars: the failure-time interval of the experiment's ``ci_method`` (named in
+        the legend). Dotted diagonal: ``failure time = forecast
         time`` (no forecast can lie below it).
     """
     if isinstance(experiment, (Datatype,)) or hasattr(experiment, "datatypes"):
@@ -227,8 +228,11 @@ def forecast_evolution(experiment, obj=None, *, true_time=None, model: str | Non
     bars_hi = np.where(open_hi | ~np.isfinite(hi), y_lims[1], np.minimum(hi, y_lims[1]))
     has_bar = shown & (np.isfinite(lo) | np.isfinite(hi) | open_hi)
     if has_bar.any():
+        # the interval method of the experiment (ExperimentResult.settings["ci_method"])
+        ci_method = (getattr(experiment, "settings", None) or {}).get("ci_method", "profile")
         ax.vlines(x[has_bar], np.maximum(bars_lo[has_bar], y_lims[0]), bars_hi[has_bar],
-                  color="tab:blue", alpha=0.5, linewidth=1.2, label="failure-time interval")
+                  color="tab:blue", alpha=0.5, linewidth=1.2,
+                  label=f"failure-time interval ({ci_method})")
     good = shown & ~flagged
     ax.plot(x[good], y[good], "o", color="tab:blue", markersize=5, gid="forecasts",
             label="forecast")

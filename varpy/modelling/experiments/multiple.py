@@ -36,6 +36,7 @@ def multiple_analysis(obj, model, *, kind: str = "ecvd", station: str | None = N
                       legacy: bool = False, method: str | None = None,
                       horizon=None, name: str | None = None, executor=None,
                       progress: bool | None = None, store: bool = True,
+                      ci_method: str = "profile", ci_options: dict | None = None,
                       **fit_options) -> ExperimentResult:
     """VarPy's multiple analysis as a retrospective forecast: refit at successive times.
 
@@ -89,6 +90,9 @@ def multiple_analysis(obj, model, *, kind: str = "ecvd", station: str | None = N
         Record every fitted step as a ``"retrospective_forecast"`` ModelOutput under
         ``models[name]`` with the experiment id in its provenance, and the experiment's index
         (settings, skipped steps) in the datatype's analyses; persisted with the project.
+    ci_method, ci_options
+        Interval of ``tf`` at every step, as in :func:`apply_model` (a bootstrap seed is split
+        per step by the step index, so results do not depend on the executor).
     **fit_options
         Passed to ``model.fit`` (``ci_level``, ``n_starts``, ...). Fit warnings are not
         emitted per step; they are in ``table["warnings"]`` and one summary FitWarning.
@@ -117,7 +121,7 @@ def multiple_analysis(obj, model, *, kind: str = "ecvd", station: str | None = N
     task = _make_task(model, times, mags, axis, tf_fixed=tf_rel if fix_tf else None, mc=mc,
                       mc_options=mc_options, dm=dm, legacy=legacy, method=method,
                       min_events=min_events, mc_zero_below=mc_zero_below,
-                      fit_options=fit_options)
+                      fit_options=fit_options, ci_method=ci_method, ci_options=ci_options)
     result = ExperimentResult(
         experiment_id=uuid.uuid4().hex[:16], model=model.name, name=name or model.name,
         output_kind="retrospective_forecast", kind=base.kind, calendar=bool(base.calendar),
@@ -126,6 +130,7 @@ def multiple_analysis(obj, model, *, kind: str = "ecvd", station: str | None = N
         settings=_settings(filters, mc, mc_options, dm, legacy, method, min_events,
                            mc_zero_below, h, fit_options),
         selection=to_builtin(data.selection), versions=_versions())
+    _record_ci(result.settings, ci_method, ci_options)
     # Two interleaved batches per worker thread: the steps of a batch spread over the whole
     # experiment, so batches cost the same and more of them buy little balance, while each
     # costs a Dask round trip and a result transfer (~10 ms on a two-core LocalCluster, next
@@ -149,6 +154,13 @@ def _settings(filters, mc, mc_options, dm, legacy, method, min_events, mc_zero_b
             "mc_options": to_builtin(mc_options or {}), "dm": dm, "legacy": bool(legacy), "method": method, "min_events": int(min_events),
             "mc_zero_below": None if mc_zero_below is None else int(mc_zero_below),
             "horizon": horizon, "fit_options": _jsonable_options(opts)}
+
+
+def _record_ci(settings: dict, ci_method: str, ci_options: dict | None) -> None:
+    """Record the interval method in the experiment settings (JSON-able options only)."""
+    settings["ci_method"] = ci_method
+    settings["ci_options"] = {k: v for k, v in (ci_options or {}).items()
+                              if k in ("seed", "n_boot") and isinstance(v, (int, type(None)))}
 
 
 def _warn_flagged(steps, stacklevel: int) -> None:

@@ -17,7 +17,8 @@ from varpy.management.models import to_builtin
 from varpy.management.timeconv import parse_time
 from varpy.modelling.experiments.catalogue import (_apply_filters, _base_datatype, _check_mc,
                                                    _events, _resolve_model)
-from varpy.modelling.experiments.multiple import _settings
+from varpy.modelling.experiments.multiple import _record_ci, _settings
+from varpy.modelling.intervals import check_ci_method
 from varpy.modelling.experiments.result import ExperimentResult
 from varpy.modelling.experiments.steps import ExperimentStep, _make_task, _method, _versions
 from varpy.modelling.experiments.timeaxis import _Axis
@@ -69,7 +70,7 @@ class ProspectiveForecast:
                  dm: float | None = 0.1, min_events: int = 10, mc_zero_below: int | None = 50,
                  legacy: bool = False, method: str | None = None, horizon=None,
                  name: str | None = None, store: bool = True, forecast_id: str | None = None,
-                 **fit_options):
+                 ci_method: str = "profile", ci_options: dict | None = None, **fit_options):
         self.project = project
         self.model = _resolve_model(model)
         base = _base_datatype(project, kind, station)
@@ -88,6 +89,8 @@ class ProspectiveForecast:
         fit_options = dict(fit_options)
         fit_options.setdefault("warn", True)
         self._fit_options = fit_options
+        self._ci_method = check_ci_method(ci_method)
+        self._ci_options = dict(ci_options or {})
         self.store = store
         h = None if horizon is None else axis.span(horizon, "horizon")
         self.result = ExperimentResult(
@@ -97,6 +100,7 @@ class ProspectiveForecast:
             settings=_settings(self.filters, self._mc, self._mc_options, dm, legacy,
                                self._method, min_events, mc_zero_below, h, fit_options),
             versions=_versions())
+        _record_ci(self.result.settings, self._ci_method, self._ci_options)
 
     @property
     def forecast_id(self) -> str:
@@ -161,7 +165,8 @@ class ProspectiveForecast:
                           tf_fixed=None, mc=self._mc, mc_options=self._mc_options, dm=self._dm,
                           legacy=self._legacy, method=self._method,
                           min_events=self._min_events, mc_zero_below=self._mc_zero_below,
-                          fit_options=self._fit_options)
+                          fit_options=self._fit_options, ci_method=self._ci_method,
+                          ci_options=self._ci_options)
         step = task((len(self.result.steps), end))
         self.result.steps.append(step)
         self.result.selection = to_builtin(data.selection)
@@ -185,7 +190,9 @@ class ProspectiveForecast:
                   mc_options=s.get("mc_options"), dm=s.get("dm"),
                   min_events=s.get("min_events", 10), mc_zero_below=s.get("mc_zero_below"),
                   legacy=s.get("legacy", False), method=s.get("method"),
-                  horizon=s.get("horizon"), name=name, forecast_id=forecast_id, **opts)
+                  horizon=s.get("horizon"), name=name, forecast_id=forecast_id,
+                  ci_method=s.get("ci_method", "profile"), ci_options=s.get("ci_options"),
+                  **opts)
         out.result = res
         return out
 

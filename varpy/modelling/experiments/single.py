@@ -28,7 +28,8 @@ __all__ = ["apply_model", "single_analysis"]
 # single fits
 # ------------------------------------------------------------------------------------------------
 def _single(base: Datatype, data: Datatype, model, start, end, *, tf, mc, mc_options, dm, legacy,
-            method, name, store, experiment: str, fit_options) -> FitResult:
+            method, name, store, experiment: str, fit_options, ci_method: str = "profile",
+            ci_options: dict | None = None) -> FitResult:
     model = _resolve_model(model)
     mc = _check_mc(mc)
     axis = _Axis.of(base, start, "start")
@@ -43,7 +44,7 @@ def _single(base: Datatype, data: Datatype, model, start, end, *, tf, mc, mc_opt
     fit_options.setdefault("warn", True)
     task = _make_task(model, times, mags, axis, tf_fixed=tf_rel, mc=mc, mc_options=mc_options,
                       dm=dm, legacy=legacy, method=method, min_events=0, mc_zero_below=None,
-                      fit_options=fit_options)
+                      fit_options=fit_options, ci_method=ci_method, ci_options=ci_options)
     step = task((0, end_rel))
     if step.fit is None:
         raise FitError(f"{model.name} on {base.kind.upper()} [{start}, {end}): {step.skipped}")
@@ -56,7 +57,8 @@ def _single(base: Datatype, data: Datatype, model, start, end, *, tf, mc, mc_opt
             "window": _window_record(axis, end_rel),
             "n_window": step.n_window, "n_events": step.n_fit,
             "mc": step.mc, "mc_method": step.mc_method, "mc_rule": _mc_rule(mc, dm, legacy),
-            "legacy": bool(legacy), "method": method,
+            "legacy": bool(legacy), "method": method, "ci_method": ci_method,
+            "ci_options": _jsonable_options(ci_options or {}),
             "tf": None if tf_rel is None else {"value": tf_rel, "time": _label(axis, tf_rel)},
             "filters": to_builtin(data.selection),
             "fit_options": _jsonable_options(fit_options),
@@ -84,7 +86,8 @@ def _jsonable_options(options: dict) -> dict:
 def apply_model(project, kind: str, model, start, end, *, station: str | None = None, tf=None,
                 mc=None, name: str | None = None, method: str = "default", store: bool = True,
                 legacy: bool | None = None, dm: float | None = 0.1,
-                mc_options: dict | None = None, **fit_options) -> FitResult:
+                mc_options: dict | None = None, ci_method: str = "profile",
+                ci_options: dict | None = None, **fit_options) -> FitResult:
     """Fit ``model`` to the events of ``project``'s datatype ``kind`` in ``[start, end)``.
 
     The datatype is used as it is in the project (its own ``selection`` is recorded); times are
@@ -122,6 +125,12 @@ def apply_model(project, kind: str, model, start, end, *, station: str | None = 
         Magnitude bin width of the completeness cut (None or 0: plain ``m >= mc``).
     mc_options : dict, optional
         Passed to :func:`varpy.analysis.magnitudes.mc`.
+    ci_method : {"profile", "clustered", "bootstrap"}
+        Interval of ``tf`` (:mod:`varpy.modelling.intervals`; docs/guide/intervals.rst):
+        ``"profile"`` (default) is the Poisson profile likelihood, which assumes independent
+        events; the others account for clustering (inverse Omori models only).
+    ci_options : dict, optional
+        ``seed``, ``n_boot``, ``executor``, ``progress`` of the bootstrap.
     **fit_options
         Passed to ``model.fit`` (``ci_level``, ``x0``, ``warn``, ``n_starts``, ``seed``).
 
@@ -139,14 +148,16 @@ def apply_model(project, kind: str, model, start, end, *, station: str | None = 
     legacy = (method == "legacy") if legacy is None else bool(legacy)
     return _single(base, base, model, start, end, tf=tf, mc=mc, mc_options=mc_options, dm=dm,
                    legacy=legacy, method=method, name=name, store=store,
-                   experiment="apply_model", fit_options=fit_options)
+                   experiment="apply_model", fit_options=fit_options, ci_method=ci_method,
+                   ci_options=ci_options)
 
 
 def single_analysis(obj, model, *, kind: str = "ecvd", station: str | None = None, t_min, t_max,
                     tf=None, filters: dict | None = None, mc=None, legacy: bool = False,
                     method: str | None = None, dm: float | None = 0.1,
                     mc_options: dict | None = None, name: str | None = None,
-                    store: bool = True, **fit_options) -> FitResult:
+                    store: bool = True, ci_method: str = "profile",
+                    ci_options: dict | None = None, **fit_options) -> FitResult:
     """VarPy's single analysis: one fit on ``[t_min, t_max)``.
 
     *Retrospective analysis* when ``tf`` is given (held fixed; how well does the model explain
@@ -172,7 +183,7 @@ def single_analysis(obj, model, *, kind: str = "ecvd", station: str | None = Non
         Reproduce VarPy 2016 (see the module docstring).
     method : str, optional
         Optimiser; default ``"legacy"`` if ``legacy`` else ``"default"``.
-    dm, mc_options, name, store, **fit_options
+    dm, mc_options, name, store, ci_method, ci_options, **fit_options
         As in :func:`apply_model`.
 
     Returns
@@ -192,4 +203,5 @@ def single_analysis(obj, model, *, kind: str = "ecvd", station: str | None = Non
     data = _apply_filters(base, filters)
     return _single(base, data, model, t_min, t_max, tf=tf, mc=mc, mc_options=mc_options, dm=dm,
                    legacy=legacy, method=method, name=name, store=store,
-                   experiment="single_analysis", fit_options=fit_options)
+                   experiment="single_analysis", fit_options=fit_options, ci_method=ci_method,
+                   ci_options=ci_options)

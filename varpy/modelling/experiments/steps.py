@@ -12,7 +12,7 @@ May import: numpy, :mod:`varpy.exceptions`, :mod:`varpy._json`, :mod:`varpy.mana
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from varpy.management.models import Model, ModelOutput
 from varpy.modelling.base import RateModel
 from varpy.modelling.experiments.catalogue import magnitude_mask
 from varpy.modelling.experiments.timeaxis import _Axis
+from varpy.modelling.intervals import apply_ci_method, check_ci_method
 from varpy.modelling.results import FitResult
 
 __all__ = ["ExperimentStep"]
@@ -111,6 +112,8 @@ class _StepTask:
     min_events: int
     mc_zero_below: int | None
     fit_options: dict
+    ci_method: str = "profile"
+    ci_options: dict = field(default_factory=dict)
 
     def __call__(self, item: tuple[int, float]) -> ExperimentStep:
         index, t1 = item
@@ -136,7 +139,11 @@ class _StepTask:
                 step.skipped = f"Mc ({self.mc}) could not be estimated from {n_window} events"
                 step.mc, step.mc_method = mc_value, mc_method
                 return step
-            times = times[magnitude_mask(mags, mc_value, self.dm, self.legacy)]
+            keep = magnitude_mask(mags, mc_value, self.dm, self.legacy)
+            times = times[keep]
+            used_mags = mags[keep]
+        else:
+            used_mags = None if self.mags is None else self.mags[:n_window]
         step.mc, step.mc_method, step.n_fit = mc_value, mc_method, int(times.size)
         fixed = None if self.tf_fixed is None else {"tf": self.tf_fixed}
         try:
@@ -145,7 +152,22 @@ class _StepTask:
                                       **self.fit_options)
         except (FitError, DataFormatError) as exc:
             step.skipped = f"fit failed: {exc}"
+            return step
+        if self.ci_method != "profile":
+            step.fit = self._interval(step.fit, times, used_mags, index)
         return step
+
+    def _interval(self, fit: FitResult, times, mags, index: int) -> FitResult:
+        """The fit with the interval of :attr:`ci_method` (per-step bootstrap seeds derive
+        from the experiment's seed and the step index, whichever worker runs the step)."""
+        opts = dict(self.ci_options)
+        seed = opts.pop("seed", None)
+        if seed is not None and not isinstance(seed, np.random.Generator):
+            seed = np.random.SeedSequence(seed, spawn_key=(int(index),))
+        opts.setdefault("progress", False)
+        if mags is not None and not np.all(np.isfinite(mags)):
+            mags = None
+        return apply_ci_method(fit, times, mags, self.ci_method, seed=seed, **opts)
 
     def _mc(self, mags: np.ndarray, n_window: int) -> tuple[float, str]:
         if not isinstance(self.mc, str):
@@ -169,8 +191,10 @@ _STEP_BATCHES_PER_WORKER = 2
 
 
 def _make_task(model, times, mags, axis, *, tf_fixed, mc, mc_options, dm, legacy, method,
-               min_events, mc_zero_below, fit_options) -> _StepTask:
+               min_events, mc_zero_below, fit_options, ci_method: str = "profile",
+               ci_options: dict | None = None) -> _StepTask:
     return _StepTask(model=model, times=times, mags=mags, origin=axis.label, tf_fixed=tf_fixed,
+                     ci_method=check_ci_method(ci_method), ci_options=dict(ci_options or {}),
                      mc=mc, mc_options=dict(mc_options or {}), dm=dm, legacy=bool(legacy),
                      method=method, min_events=int(min_events),
                      mc_zero_below=None if mc_zero_below is None else int(mc_zero_below),

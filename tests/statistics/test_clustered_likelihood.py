@@ -1,0 +1,116 @@
+"""Tests of varpy.statistics.clustered_likelihood (inverse Omori background + ETAS triggering).
+
+Analytic references: with K = 0 the likelihood is the inverse Omori law's (likelihoods.iol_loglik);
+the exponential-sum kernel is checked against the exact pairwise sum and against x**-q itself;
+gradient and Hessian against central differences of the log-likelihood.
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from varpy import _accel
+from varpy.statistics import clustered_likelihood as cl
+from varpy.statistics import likelihoods as lk
+
+
+def _catalogue(n, seed, T=100.0):
+    rng = np.random.default_rng(seed)
+    t = np.sort(T - T * rng.uniform(size=n) ** 2)
+    # a few exact ties (same time), as real catalogues have
+    t[5:8] = t[5]
+    m = rng.exponential(1.0 / math.log(10.0), n)
+    return t, m
+
+
+X = np.array([3.0, 104.0, 0.8, 0.05, 1.2, 0.01, 1.15])
+
+
+def test_reduces_to_inverse_omori_at_zero_productivity():
+    t, m = _catalogue(300, 1)
+    for method in ("exact", "expansion"):
+        sums = cl.TriggerSums(t, m, 0.0, 100.0, method=method)
+        for p in (0.3, 1.0, 1.7):
+            x = X.copy()
+            x[2], x[3] = p, 0.0
+            ll = cl.loglik_terms(sums, x, order=0)[0]
+            ref = lk.iol_loglik(t, 0.0, 100.0, x[0], x[1], p)
+            assert abs(ll - ref) < 1e-9
+            # the gradient in (k, tf, p) is the inverse Omori gradient
+            g = cl.loglik_terms(sums, x, order=1)[1]
+            np.testing.assert_allclose(g[:3], lk.iol_gradient(t, 0.0, 100.0, x[0], x[1], p),
+                                       rtol=1e-10, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(q=st.floats(0.7, 4.0), c=st.floats(1e-4, 10.0), alpha=st.floats(0.0, 3.0),
+       seed=st.integers(0, 1000))
+def test_expansion_matches_exact_pair_sums(q, c, alpha, seed):
+    t, m = _catalogue(200, seed)
+    ex = cl.TriggerSums(t, m, 0.0, 100.0, method="exact")
+    ap = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    p0, g0, h0 = ex.phi(alpha, c, q)
+    p1, g1, h1 = ap.phi(alpha, c, q)
+    np.testing.assert_allclose(p1[1:], p0[1:], rtol=1e-9)
+    scale = np.abs(g0).max(axis=0) + 1e-300
+    assert np.max(np.abs(g1 - g0) / scale) < 1e-8
+    x = np.array([3.0, 104.0, 0.8, 0.05, alpha, c, q])
+    assert abs(cl.loglik_terms(ex, x, 0)[0] - cl.loglik_terms(ap, x, 0)[0]) < 1e-8
+
+
+def test_omori_expansion_relative_accuracy():
+    e = cl.OmoriExpansion(1e-6 * 50.0, 100.0)
+    x = np.geomspace(1e-6 * 50.0, 100.0, 400)
+    for q in (0.7, 1.0, 1.2, 2.0, 4.0):
+        approx = np.exp(e.log_weights(q, 0.0)) @ np.exp(-np.outer(e.s, x))
+        np.testing.assert_allclose(approx, x ** -q, rtol=2e-10)
+
+
+@pytest.mark.parametrize("method", ["exact", "expansion"])
+def test_gradient_and_hessian_match_finite_differences(method):
+    t, m = _catalogue(250, 3)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method=method)
+    ll, g, H = cl.loglik_terms(sums, X)
+    gf = np.zeros(7)
+    Hf = np.zeros((7, 7))
+    for i in range(7):
+        h = 1e-6 * abs(X[i])
+        xp, xm = X.copy(), X.copy()
+        xp[i] += h
+        xm[i] -= h
+        gf[i] = (cl.loglik_terms(sums, xp, 0)[0] - cl.loglik_terms(sums, xm, 0)[0]) / (2 * h)
+        Hf[:, i] = (cl.loglik_terms(sums, xp, 1)[1] - cl.loglik_terms(sums, xm, 1)[1]) / (2 * h)
+    np.testing.assert_allclose(g, gf, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(H, Hf, rtol=1e-5, atol=1e-5 * np.abs(H).max())
+    np.testing.assert_allclose(H, H.T, rtol=0, atol=1e-9 * np.abs(H).max())
+
+
+def test_out_of_domain_is_minus_infinity():
+    t, m = _catalogue(50, 4)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0)
+    for bad in ({"k": 0.0}, {"tf": 99.0}, {"K": -1.0}, {"c": 0.0}):
+        x = X.copy()
+        for name, v in bad.items():
+            x[cl.PARAM_NAMES.index(name)] = v
+        assert cl.loglik_terms(sums, x)[0] == -math.inf
+
+
+def test_numba_and_numpy_recursions_are_identical():
+    if _accel.numba_enabled() is False:
+        pytest.skip("numba not installed")
+    t, m = _catalogue(600, 5)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    a = sums.recursion(1.1, use_numba=False)
+    b = sums.recursion(1.1, use_numba=True)
+    assert np.array_equal(a, b)
+
+
+def test_memory_is_linear_in_events():
+    t, m = _catalogue(1000, 6)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    sums.phi(1.0, 0.01, 1.2)
+    L = sums.expansion.size
+    assert L < 250
+    assert sums._decay.shape == (1000, L)
+    assert sums._cache.shape == (3, 1000, L)

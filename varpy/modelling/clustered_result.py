@@ -5,7 +5,7 @@ obtained (profile under the clustered likelihood, or a parametric bootstrap), th
 ``summary()`` and a JSON round trip (``to_dict``/``from_dict``). Built by
 :func:`varpy.modelling.clustered.fit_clustered`, which re-exports it.
 
-May import: :mod:`varpy._json`.
+May import: :mod:`varpy._json`, :mod:`varpy.modelling.results` (the parameter table).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from scipy import stats
 
 from varpy._json import json_float as _dec
 from varpy._json import jsonable as _enc
+from varpy.modelling.results import parameter_lines
 
 __all__ = ["ClusteredFitResult"]
 
@@ -152,12 +153,8 @@ class ClusteredFitResult:
                  + (f", Mc = {self.mc:g}" if self.mc is not None else ""),
                  f"  status: {self.status}",
                  f"  log-likelihood: {self.loglik:.6f} (Poisson inverse Omori: "
-                 f"{self.loglik_poisson:.6f})",
-                 f"  {'parameter':<10} {'estimate':>16} {'std. error':>14}"]
-        for name, value in self.params.items():
-            se = self.stderr.get(name, math.nan)
-            tag = " (fixed)" if name in self.fixed else ""
-            lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+                 f"{self.loglik_poisson:.6f})"]
+        lines += parameter_lines(self.params, self.stderr, self.fixed)
         lines.append(f"  branching ratio: {self.branching_ratio:.4g} +- {self.branching_se:.3g}")
         if self.tf_ci is not None:
             label = {"clustered": "profile likelihood under clustering",

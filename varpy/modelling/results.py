@@ -26,7 +26,7 @@ from varpy._json import jsonable as _enc
 from varpy.exceptions import FitError
 from varpy.modelling.registry import get_model
 
-__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "CI_LABELS"]
+__all__ = ["FitResult", "origin_to_json", "estimates_from_json", "CI_LABELS", "parameter_lines"]
 
 
 def origin_to_json(origin):
@@ -42,6 +42,16 @@ def estimates_from_json(d: dict) -> dict:
     return {"params": {k: _dec(v) for k, v in d["params"].items()},
             "stderr": {k: _dec(v) for k, v in d["stderr"].items()},
             "cov": [[_dec(v) for v in row] for row in d["cov"]]}
+
+
+def parameter_lines(params: dict, stderr: dict, fixed) -> list[str]:
+    """The parameter table of a fit's ``summary()``: estimate and standard error per parameter."""
+    lines = [f"  {'parameter':<10} {'estimate':>16} {'std. error':>14}"]
+    for name, value in params.items():
+        se = stderr.get(name, math.nan)
+        tag = " (fixed)" if name in fixed else ""
+        lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+    return lines
 
 
 @dataclass
@@ -385,12 +395,8 @@ class FitResult:
                  + (f", Mc = {self.mc:g}" if self.mc is not None else "")
                  + (f" ({self.mc_method})" if self.mc_method else ""),
                  f"  log-likelihood: {self.loglik:.6f}   AIC: {self.aic:.4f}   "
-                 f"BIC: {self.bic:.4f}",
-                 f"  {'parameter':<10} {'estimate':>16} {'std. error':>14}"]
-        for name, value in self.params.items():
-            se = self.stderr.get(name, math.nan)
-            tag = " (fixed)" if name in self.fixed else ""
-            lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
+                 f"BIC: {self.bic:.4f}"]
+        lines += parameter_lines(self.params, self.stderr, self.fixed)
         label = CI_LABELS.get(self.ci_method, self.ci_method)
         if self.tf_ci is not None:
             kind = "profile CI" if self.ci_method == "profile" else "CI"

@@ -92,6 +92,7 @@ from varpy.statistics.bvalue_positive import (BATCHES, _bin_span, _next_larger_b
 from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
                                       check_bin_width)
 from varpy.statistics.bvalue import LN10
+from varpy.statistics.event_arrays import paired_times, require_finite
 
 __all__ = ["A_METHODS", "AEstimate", "a_method_name", "estimate_a", "estimate_a_positive",
            "estimate_a_more_positive", "refer_a"]
@@ -201,13 +202,6 @@ def _complete(m: np.ndarray, mc: float | None, dm: float):
     return m >= float(mc), None, float(mc)
 
 
-def _finite(m: np.ndarray, what: str = "magnitude") -> None:
-    if m.size and not np.isfinite(m).all():
-        bad = int(np.flatnonzero(~np.isfinite(m))[0])
-        raise DataFormatError(f"{what} at position {bad} is {m[bad]!r}", column=what,
-                              expected=f"finite {what}s (drop NaN first)")
-
-
 def estimate_a(magnitudes, mc: float | None, dm: float, *, b: float | None = None,
                b_sigma: float | None = None, m_ref: float | None = None,
                scaling: float | None = None, time_span: float | None = None,
@@ -235,7 +229,7 @@ def estimate_a(magnitudes, mc: float | None, dm: float, *, b: float | None = Non
     """
     dm = check_bin_width(dm, allow_zero=True)
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
-    _finite(m)
+    require_finite(m)
     if m.size == 0:
         raise FitError("no magnitudes to estimate a from")
     mask, _, mc_value = _complete(m, mc, dm)
@@ -253,12 +247,9 @@ def estimate_a(magnitudes, mc: float | None, dm: float, *, b: float | None = Non
 
 def _ordered(magnitudes, times):
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
-    t = np.asarray(times, dtype=np.float64).reshape(-1)
-    if t.shape != m.shape:
-        raise DataFormatError(f"{t.size} times for {m.size} magnitudes", key="times",
-                              expected="one time per magnitude")
-    _finite(m)
-    _finite(t, "time")
+    t = paired_times(m, times, dtype=np.float64)
+    require_finite(m)
+    require_finite(t, "time")
     order = np.argsort(t, kind="stable")
     return m[order], t[order]
 

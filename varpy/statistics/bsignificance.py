@@ -45,6 +45,7 @@ from scipy import special
 from varpy.exceptions import DataFormatError, FitError, FitWarning
 from varpy.statistics.binning import bin_index, check_bin_width
 from varpy.statistics.bvalue import b_from_mean_excess, b_method_name
+from varpy.statistics.event_arrays import require_finite, time_order
 
 __all__ = ["morans_i_1d", "b_series_constant_n", "BSignificance", "b_significance",
            "GAMMA_MEAN"]
@@ -141,18 +142,8 @@ def _chunk_b(k, kc_ev, kc_scalar, offset, n_m, dm, method, min_num):
 def _prepare(magnitudes, mc, dm, times):
     dm = check_bin_width(dm)
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
-    if m.size and not np.isfinite(m).all():
-        bad = int(np.flatnonzero(~np.isfinite(m))[0])
-        raise DataFormatError(f"magnitude at position {bad} is {m[bad]!r}", column="magnitude",
-                              expected="finite magnitudes (drop NaN first)")
-    order = None
-    if times is not None:
-        t = np.asarray(times)
-        if t.shape != m.shape:
-            raise DataFormatError(f"{t.size} times for {m.size} magnitudes", key="times",
-                                  expected="one time per magnitude")
-        order = np.argsort(t, kind="stable")
-        m = m[order]
+    require_finite(m)
+    m, order = time_order(m, times)
     k = bin_index(m, dm)
     if np.ndim(mc) == 0:
         kc = int(bin_index(float(mc), dm))

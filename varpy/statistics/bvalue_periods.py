@@ -65,6 +65,7 @@ from varpy.exceptions import DataFormatError, FitError
 from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
 from varpy.statistics.bvalue import (LN10, b_from_mean_excess, b_method_name,
                                      sigma_tinti_mulargia)
+from varpy.statistics.event_arrays import paired_times, require_finite
 
 __all__ = ["PeriodsEstimate", "check_periods", "periods_from_table", "estimate_b_weichert",
            "estimate_b_kijko_smit"]
@@ -144,15 +145,9 @@ def periods_from_table(table):
 
 def _complete_events(magnitudes, times, periods, dm, end):
     m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
-    t = np.asarray(times, dtype=np.float64).reshape(-1)
-    if t.shape != m.shape:
-        raise DataFormatError(f"{t.size} times for {m.size} magnitudes", key="times",
-                              expected="one time per magnitude")
-    for arr, what in ((m, "magnitude"), (t, "time")):
-        if arr.size and not np.isfinite(arr).all():
-            bad = int(np.flatnonzero(~np.isfinite(arr))[0])
-            raise DataFormatError(f"{what} at position {bad} is {arr[bad]!r}", column=what,
-                                  expected=f"finite {what}s (drop NaN first)")
+    t = paired_times(m, times, dtype=np.float64)
+    require_finite(m)
+    require_finite(t, "time")
     starts, mcs, end = check_periods(periods, end, dm)
     if end is None:
         end = float(t.max()) if t.size else math.nan

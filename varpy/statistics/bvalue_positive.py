@@ -42,6 +42,7 @@ from varpy.exceptions import DataFormatError, FitError
 from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
                                       check_bin_width)
 from varpy.statistics.bvalue import LN10, BEstimate, b_from_mean_excess
+from varpy.statistics.event_arrays import time_order
 
 __all__ = ["next_larger", "more_positive_pairs", "estimate_b_more_positive",
            "batch_means_sd", "sigma_b_more_positive", "BATCHES"]
@@ -149,15 +150,7 @@ def more_positive_pairs(magnitudes, dm: float, *, delta: float | None = None, ti
     data). The magnitude differences are ``m[second] - m[first]``.
     """
     dm = check_bin_width(dm, allow_zero=True)
-    m = np.asarray(magnitudes, dtype=np.float64).reshape(-1)
-    order = None
-    if times is not None:
-        t = np.asarray(times)
-        if t.shape != m.shape:
-            raise DataFormatError(f"{t.size} times for {m.size} magnitudes", key="times",
-                                  expected="one time per magnitude")
-        order = np.argsort(t, kind="stable")
-        m = m[order]
+    m, order = time_order(np.asarray(magnitudes, dtype=np.float64).reshape(-1), times)
     if delta is None:
         if dm == 0:
             raise DataFormatError("b-more-positive of continuous magnitudes needs delta",

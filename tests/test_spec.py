@@ -11,12 +11,11 @@ import pandas as pd
 import pytest
 
 import varpy
+from tests._spec_helpers import MINIMAL, SAMPLE, copy_sample_volcano
 from varpy.exceptions import ProjectExistsError, SpecError
 from varpy.spec import (EXPERIMENT_TYPES, RunResult, Spec, check_spec, known_figures,
                         load_spec, parse_spec, run_spec, run_specs)
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data"
 
 
 def write_spec(folder: Path, text: str, name: str = "spec.yaml") -> Path:
@@ -28,19 +27,9 @@ def write_spec(folder: Path, text: str, name: str = "spec.yaml") -> Path:
 @pytest.fixture
 def volcano_dir(tmp_path) -> Path:
     """A copy of the sample volcano and its spec (nothing is written into the repository)."""
-    shutil.copytree(SAMPLE / "volcano", tmp_path / "volcano")
+    copy_sample_volcano(tmp_path)
     shutil.copy(SAMPLE / "volcano.yaml", tmp_path / "volcano.yaml")
     return tmp_path
-
-
-MINIMAL = """
-varpy: 1
-project: {type: volcanic, id: V, root: out}
-data:
-  - kind: ecvd
-    file: volcano/SYNVOLC_ecvd.txt
-    metadata: volcano/SYNVOLC_ecvd_meta.yaml
-"""
 
 
 def problems_of(folder: Path, text: str, **kw) -> list[SpecError]:

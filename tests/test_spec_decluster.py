@@ -2,43 +2,23 @@
 background kept for completeness."""
 from __future__ import annotations
 
-import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import varpy
+from tests._spec_helpers import copy_sample_volcano, spec_with
 from varpy.spec import check_spec, run_spec
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data"
-
-BASE = """
-varpy: 1
-project: {type: volcanic, id: V, root: out}
-data:
-  - kind: ecvd
-    file: volcano/SYNVOLC_ecvd.txt
-    metadata: volcano/SYNVOLC_ecvd_meta.yaml
-"""
 
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
-    shutil.copytree(SAMPLE / "volcano", tmp_path / "volcano")
-    return tmp_path
-
-
-def _write(folder, extra):
-    path = folder / "spec.yaml"
-    path.write_text(textwrap.dedent(BASE).lstrip("\n") + textwrap.dedent(extra).lstrip("\n"),
-                    encoding="utf-8")
-    return path
+    return copy_sample_volcano(tmp_path)
 
 
 def test_unknown_method_keep_and_parameter_are_reported_with_their_keys(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         decluster:
           method: gardner_knopof
           keep: everything
@@ -48,7 +28,7 @@ def test_unknown_method_keep_and_parameter_are_reported_with_their_keys(folder):
     assert keys == ["decluster.keep", "decluster.method"]
     assert "did you mean 'gardner_knopoff'" in str(problems[[p.key for p in problems]
                                                           .index("decluster.method")])
-    path = _write(folder, """
+    path = spec_with(folder, """
         decluster: {method: reasenberg, parameters: {taumin: 2.0}}
         """)
     (problem,) = check_spec(path, workdir=folder)
@@ -57,7 +37,7 @@ def test_unknown_method_keep_and_parameter_are_reported_with_their_keys(folder):
 
 
 def test_run_records_the_labels_and_keeps_the_background(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         decluster:
           method: gk
           keep: background
@@ -77,7 +57,7 @@ def test_run_records_the_labels_and_keeps_the_background(folder):
 
 
 def test_declustering_and_map_figures_from_a_spec(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         decluster: {method: nn}
         figures:
           - {name: declustered_rate, options: {method: nearest_neighbour}}

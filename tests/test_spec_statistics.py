@@ -4,45 +4,25 @@ summarised; the numbers are those of the datatype's own methods."""
 from __future__ import annotations
 
 import json
-import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
 
 import varpy
+from tests._spec_helpers import copy_sample_volcano, spec_with
 from varpy.spec import check_spec, load_spec, run_spec
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "sample_data"
-
-BASE = """
-varpy: 1
-project: {type: volcanic, id: V, root: out}
-data:
-  - kind: ecvd
-    file: volcano/SYNVOLC_ecvd.txt
-    metadata: volcano/SYNVOLC_ecvd_meta.yaml
-"""
 
 PERIODS = [["2000-01-01", 2.0], ["2003-01-01", 1.8]]
 
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
-    shutil.copytree(SAMPLE / "volcano", tmp_path / "volcano")
-    return tmp_path
-
-
-def _write(folder, extra):
-    path = folder / "spec.yaml"
-    path.write_text(textwrap.dedent(BASE).lstrip("\n") + textwrap.dedent(extra).lstrip("\n"),
-                    encoding="utf-8")
-    return path
+    return copy_sample_volcano(tmp_path)
 
 
 def test_every_key_is_checked_with_line_and_choices(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         statistics:
           a_value: {method: postive, m_reff: 2.0}
           b_value:
@@ -69,7 +49,7 @@ def test_every_key_is_checked_with_line_and_choices(folder):
 
 
 def test_unknown_analysis_and_empty_section(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         statistics: {avalue: {method: classic}}
         """)
     keys = sorted(p.key for p in check_spec(path, workdir=folder))
@@ -78,7 +58,7 @@ def test_unknown_analysis_and_empty_section(folder):
 
 
 def test_run_records_writes_and_summarises_each_analysis(folder):
-    path = _write(folder, f"""
+    path = spec_with(folder, f"""
         completeness: {{methods: [maxc]}}
         statistics:
           a_value:
@@ -126,7 +106,7 @@ def test_run_records_writes_and_summarises_each_analysis(folder):
 
 
 def test_significance_without_mc_fails_before_writing_its_outputs(folder):
-    path = _write(folder, """
+    path = spec_with(folder, """
         statistics: {b_significance: {n_m: 50}}
         outputs: {tables: false, report: false}
         """)

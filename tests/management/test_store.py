@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 import varpy
-from varpy.exceptions import InvalidIDError, ProjectExistsError, StoreError
+from varpy.exceptions import DataWarning, InvalidIDError, ProjectExistsError, StoreError
 from varpy.management import store as store_mod
 from varpy.management.models import ModelOutput
 
@@ -257,17 +257,26 @@ def test_killed_writer_temporary_files_are_removed_on_open(tmp_path, caplog):
         legacy = obj.path / "Metadata" / ".ecvd-old.yaml.abc123_x.tmp"  # older varpy, no pid
         legacy.write_text("half")
         os.utime(legacy, (0, 0))
-        fresh_legacy = obj.path / ".varpy.yaml.zz9_new.tmp"
+        fresh_legacy = obj.path / ".varpy.yaml.zz9_new1.tmp"
         fresh_legacy.write_text("just now")
+        user_file = obj.path / "Data" / ".my-notes.backup.tmp"   # the user's own: never touched
+        user_file.write_text("mine")
+        os.utime(user_file, (0, 0))
         before = {p: p.read_bytes() for p in obj.path.rglob("*") if p.is_file()}
         with caplog.at_level(logging.INFO, logger="varpy.management.store"):
-            again = varpy.Volcanic("Etna", root=tmp_path)
-        assert not killed_tmp.exists() and not legacy.exists()
-        assert alive_tmp.exists() and fresh_legacy.exists()  # a live writer's file is kept
-        assert str(killed_tmp) in caplog.text and str(legacy) in caplog.text
+            with pytest.warns(DataWarning, match="name no writer"):
+                again = varpy.Volcanic("Etna", root=tmp_path)
+        assert not killed_tmp.exists()
+        # a live writer's file is kept; a file naming no writer is only reported
+        assert alive_tmp.exists() and legacy.exists() and fresh_legacy.exists()
+        assert str(killed_tmp) in caplog.text
         after = {p: p.read_bytes() for p in obj.path.rglob("*") if p.is_file()}
-        assert after == {p: b for p, b in before.items() if p not in (killed_tmp, legacy)}
+        assert after == {p: b for p, b in before.items() if p != killed_tmp}
         assert len(again.ecvd) == len(obj.ecvd)
+        # removing files that name no writer takes an explicit flag, and then only old ones
+        store = store_mod.ProjectStore(tmp_path, "Etna")
+        assert store.clean_temporary_files(unowned=True) == [legacy]
+        assert fresh_legacy.exists() and user_file.read_text() == "mine"
     finally:
         alive.kill()
         alive.wait(30)

@@ -109,16 +109,6 @@ def _ci_args(args) -> dict:
     return {"ci_method": getattr(args, "ci_method", "profile"), "ci_options": opts}
 
 
-def _duration_arg(value):
-    """A float (laboratory seconds) or a duration string such as ``30D`` (calendar data)."""
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return value
-
-
 def cmd_change(args, out: _Out) -> dict:
     from varpy.preparation import windows
 
@@ -135,8 +125,8 @@ def cmd_change(args, out: _Out) -> dict:
     else:
         if args.window is None or args.bin is None:
             raise UsageError(f"change --statistic {args.statistic} needs --window and --bin")
-        res = dt.rate_change(window=_duration_arg(args.window),
-                             bin_width=_duration_arg(args.bin), step=_duration_arg(args.step),
+        res = dt.rate_change(window=_time_arg(args.window),
+                             bin_width=_time_arg(args.bin), step=_time_arg(args.step),
                              statistic=args.statistic, mode=args.mode, store=store)
     out.text(f"{kind.upper()} of {project.id!r}: {len(dt)} events\n{res.summary()}")
     return {"project": str(project.path), "datatype": kind, "n": len(dt),

@@ -77,7 +77,8 @@ def _selection(items) -> dict | None:
 
 
 def _time_arg(value: str | None):
-    """A time from the command line: seconds if numeric (laboratory), else the date string."""
+    """A time or duration from the command line: seconds if numeric (laboratory), else the
+    string as given (a date, or a duration such as ``30D`` for calendar data)."""
     if value is None:
         return None
     try:

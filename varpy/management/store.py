@@ -13,7 +13,7 @@ Layout of ``root/ID/``::
 
 Guarantees:
 
-* Opening never deletes. Nothing that exists is overwritten without ``overwrite=True``.
+* Opening never deletes user data. Nothing that exists is overwritten without ``overwrite=True``.
 * Every file is written atomically (temporary file in the same folder, fsync, ``os.replace``).
   Dataset files get a content-derived name, and the manifest, written last, is what makes a new
   state current; so a crash mid-save leaves the old or the new state, never a mixture.
@@ -21,7 +21,9 @@ Guarantees:
 * Temporary files are named ``.<name>.p<pid>-<random>.tmp``: the writer's process id says who
   owns one. The first time a store takes its project's lock (opening a project), it removes
   the temporary files whose writer is no longer running (a writer killed mid-save) and logs
-  each one (:meth:`ProjectStore.clean_temporary_files`).
+  each one (:meth:`ProjectStore.clean_temporary_files`). Files that name no writer (written by
+  older varpy, or anything else that merely looks like one) are only reported: they are
+  removed with ``clean_temporary_files(unowned=True)``, never implicitly.
 * YAML is read with ``yaml.safe_load`` only; nothing is pickled.
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ import logging
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 import filelock
@@ -42,7 +45,7 @@ import pandas as pd
 import yaml
 
 from varpy._version import __version__
-from varpy.exceptions import InvalidIDError, ProjectExistsError, StoreError
+from varpy.exceptions import DataWarning, InvalidIDError, ProjectExistsError, StoreError
 
 __all__ = [
     "FORMAT_VERSION",
@@ -120,8 +123,9 @@ def atomic_write_bytes(path: Path, data: bytes, *, overwrite: bool = True) -> Pa
 
 
 #: Temporary files of :func:`atomic_write_bytes`: ``.<name>.p<pid>-<random>.tmp``; older
-#: varpy wrote ``.<name>.<random>.tmp`` (no owner recorded).
-_TMP_RE = re.compile(r"^\..+\.(?:p(?P<pid>\d+)-)?[A-Za-z0-9_]+\.tmp$")
+#: varpy wrote ``.<name>.<random>.tmp`` (no owner recorded). ``<random>`` is the 8 characters
+#: of :func:`tempfile.mkstemp`.
+_TMP_RE = re.compile(r"^\..+\.(?:p(?P<pid>\d+)-)?[a-z0-9_]{8}\.tmp$")
 #: Age after which a temporary file that names no writer is taken as abandoned (seconds).
 UNOWNED_TMP_AGE = 600.0
 
@@ -143,12 +147,14 @@ def _running(pid: int) -> bool:
     return True
 
 
-def orphan_temporary_files(root: Path, *, now: float | None = None) -> list[Path]:
+def orphan_temporary_files(root: Path, *, now: float | None = None,
+                           unowned: bool = False) -> list[Path]:
     """Temporary files under ``root`` that no running writer owns.
 
-    A file ``.<name>.p<pid>-<random>.tmp`` is owned while process ``pid`` runs; a file of the
-    older form ``.<name>.<random>.tmp`` (no pid) counts as abandoned once older than
-    :data:`UNOWNED_TMP_AGE` seconds. Symbolic links are not followed.
+    A file ``.<name>.p<pid>-<random>.tmp`` is owned while process ``pid`` runs. A file of the
+    older form ``.<name>.<random>.tmp`` names no writer, so nothing proves it is varpy's: it is
+    listed only with ``unowned=True``, and then once older than :data:`UNOWNED_TMP_AGE`
+    seconds. Symbolic links are not followed.
     """
     import time
 
@@ -163,7 +169,7 @@ def orphan_temporary_files(root: Path, *, now: float | None = None) -> list[Path
             if match.group("pid") is not None:
                 if not _running(int(match.group("pid"))):
                     found.append(path)
-            else:
+            elif unowned:
                 try:
                     age = now - path.lstat().st_mtime
                 except FileNotFoundError:
@@ -283,20 +289,31 @@ class ProjectStore:
         """
         return self._lock
 
-    def clean_temporary_files(self) -> list[Path]:
+    def clean_temporary_files(self, *, unowned: bool = False) -> list[Path]:
         """Remove the temporary files in the project that no running writer owns.
 
         Takes the project's lock, so no writer of a varpy process that respects it is
         mid-save; a file whose writer still runs is kept anyway
-        (:func:`orphan_temporary_files`). Each removal is logged (INFO). Returns the paths
+        (:func:`orphan_temporary_files`). Files that name no writer are removed only with
+        ``unowned=True`` (an explicit choice: they may not be varpy's); otherwise they are
+        kept and reported in a warning. Each removal is logged (INFO). Returns the paths
         removed.
         """
         with self._lock.lock:
             self._cleaned = True
             if not self.path.is_dir():
                 return []
+            if not unowned:
+                left = orphan_temporary_files(self.path, unowned=True)
+                left = [q for q in left if _TMP_RE.match(q.name).group("pid") is None]
+                if left:
+                    warnings.warn(
+                        f"{len(left)} temporary file(s) in {self.path} name no writer (older "
+                        f"varpy?), kept: {', '.join(str(q) for q in left[:5])}; remove them "
+                        "with ProjectStore.clean_temporary_files(unowned=True)", DataWarning,
+                        stacklevel=2)
             removed = []
-            for path in orphan_temporary_files(self.path):
+            for path in orphan_temporary_files(self.path, unowned=unowned):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     removed.append(path)

@@ -87,10 +87,9 @@ import numpy as np
 
 from varpy import _accel
 from varpy.exceptions import DataFormatError, FitError
-from varpy.statistics.bvalue_positive import (BATCHES, _bin_span, _next_larger_bins,
+from varpy.statistics.bvalue_positive import (BATCHES, _kernel_grid, _next_larger_bins,
                                               batch_means_sd, next_larger)
-from varpy.statistics.binning import (BIN_TOLERANCE, _integer_inverse, bin_centre, bin_index,
-                                      check_bin_width)
+from varpy.statistics.binning import bin_centre, bin_index, check_bin_width
 from varpy.statistics.bvalue import LN10
 from varpy.statistics.event_arrays import paired_times, require_finite
 
@@ -254,6 +253,20 @@ def _ordered(magnitudes, times):
     return m[order], t[order]
 
 
+def _complete_sequence(magnitudes, times, mc, dm, delta, what: str):
+    """The time-ordered events at or above mc with their levels: ``(m, t, levels, kd, delta,
+    kc, mc)``; a :class:`FitError` naming ``what`` when fewer than two events remain."""
+    m, t = _ordered(magnitudes, times)
+    if m.size < 2:
+        raise FitError(f"{what} needs at least two events")
+    mask, kc, mc_value = _complete(m, mc, dm)
+    m, t = m[mask], t[mask]
+    if m.size < 2:
+        raise FitError(f"fewer than two events at or above mc={mc_value}")
+    lev, kd, delta_value = _levels(m, dm, delta)
+    return m, t, lev, kd, delta_value, kc, mc_value
+
+
 def _levels(m: np.ndarray, dm: float, delta: float | None):
     """``(levels, kd or None, delta_value)``: each event's magnitude in bins (binned) or as is."""
     if delta is None:
@@ -316,23 +329,18 @@ def _compiled_positive(magnitudes, times, dm, b, mc, delta):
     if kernels is None:
         return None
     _, exposure_pass, exposure_all = kernels
-    kd = int(bin_index(float(dm if delta is None else delta), dm))
-    if kd < 1 or not np.isfinite(t[0]) or not np.isfinite(t[-1]):
+    if not np.isfinite(t[0]) or not np.isfinite(t[-1]):
         return None
-    inv = _integer_inverse(dm)
-    scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
-    half = 0.5 + BIN_TOLERANCE
-    span = _bin_span(m, dm)
-    if span is None:
+    grid = _kernel_grid(m, dm, delta, mc)
+    if grid is None:
         return None
-    kmin, kmax = span
-    kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))
+    kd, scale, divide, half, kmin, kmax, kc = grid
     # weight of an interval after an event of bin k: 10^(-b (k + kd - kc) dm), as numpy does
-    levels = (np.arange(int(kmin), int(kmax) + 1) + kd - kc) * dm
+    levels = (np.arange(kmin, kmax + 1) + kd - kc) * dm
     table = np.power(10.0, -float(b) * levels)
-    one_pass = exposure_all if kc <= int(kmin) else exposure_pass
+    one_pass = exposure_all if kc <= kmin else exposure_pass
     ok, n_pos, exposure, wx, t_first, t_last = one_pass(m, t, scale, divide, half, kd, kc,
-                                                        int(kmin), table)
+                                                        kmin, table)
     if not ok or not np.isfinite(exposure) or t_last == t_first and exposure == 0:
         return None                         # unsorted or odd input: the numpy path decides
     return (int(n_pos), float(exposure), float(wx) * dm, np.array([t_first, t_last]),
@@ -379,14 +387,8 @@ def estimate_a_positive(magnitudes, times, dm: float, b: float, *, mc: float | N
         n_pos, exposure, wx, t_ends, mc_value, delta_value = fast
         return _finish(n_pos, exposure, wx, t_ends, b, b_sigma, mc_value, dm, m_ref, scaling,
                        time_span, convention, delta_value)
-    m, t = _ordered(magnitudes, times)
-    if m.size < 2:
-        raise FitError("a-positive needs at least two events")
-    mask, kc, mc_value = _complete(m, mc, dm)
-    m, t = m[mask], t[mask]
-    if m.size < 2:
-        raise FitError(f"fewer than two events at or above mc={mc_value}")
-    lev, kd, delta_value = _levels(m, dm, delta)
+    m, t, lev, kd, delta_value, kc, mc_value = _complete_sequence(
+        magnitudes, times, mc, dm, delta, "a-positive")
     prev = lev[:-1]
     positive = (lev[1:] - prev >= kd) if kd is not None else (lev[1:] - prev >= delta_value)
     # level of each interval above mc, in magnitude units
@@ -420,14 +422,8 @@ def estimate_a_more_positive(magnitudes, times, dm: float, b: float, *,
     3
     """
     dm = check_bin_width(dm, allow_zero=True)
-    m, t = _ordered(magnitudes, times)
-    if m.size < 2:
-        raise FitError("a-more-positive needs at least two events")
-    mask, kc, mc_value = _complete(m, mc, dm)
-    m, t = m[mask], t[mask]
-    if m.size < 2:
-        raise FitError(f"fewer than two events at or above mc={mc_value}")
-    lev, kd, delta_value = _levels(m, dm, delta)
+    m, t, lev, kd, delta_value, kc, mc_value = _complete_sequence(
+        magnitudes, times, mc, dm, delta, "a-more-positive")
     if kd is not None:
         nxt = _next_larger_bins(lev, kd)
         x = (lev + kd - kc) * dm

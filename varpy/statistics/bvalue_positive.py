@@ -232,6 +232,24 @@ def _bin_span(m: np.ndarray, dm: float):
     return int(bin_index(lo, dm)), int(bin_index(hi, dm))
 
 
+def _kernel_grid(m, dm: float, delta: float | None, mc: float | None):
+    """The integer bin grid the compiled positive kernels take, or None where they do not
+    apply: ``(kd, scale, divide, half, kmin, kmax, kc)`` with ``kd`` the difference ``delta``
+    in bins, ``scale``/``divide`` how a magnitude becomes a bin, and ``kc`` the Mc bin (the
+    lowest occupied bin when ``mc`` is None)."""
+    kd = int(bin_index(float(dm if delta is None else delta), dm))
+    if kd < 1:
+        return None
+    inv = _integer_inverse(dm)
+    scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
+    span = _bin_span(m, dm)
+    if span is None:
+        return None
+    kmin, kmax = int(span[0]), int(span[1])
+    kc = kmin if mc is None else int(bin_index(float(mc), dm))
+    return kd, scale, divide, 0.5 + BIN_TOLERANCE, kmin, kmax, kc
+
+
 def _compiled_more_positive(m, dm, delta, times, mc):
     """``(n, s1, s2, threshold)`` from the compiled sweep, or None to use numpy (no numba,
     small or continuous catalogues, times out of order, non-finite magnitudes)."""
@@ -245,20 +263,13 @@ def _compiled_more_positive(m, dm, delta, times, mc):
     if kernels is None:
         return None
     sums = kernels[0]
-    kd = int(bin_index(float(dm if delta is None else delta), dm))
-    if kd < 1:
-        return None                         # the numpy path raises the error
-    inv = _integer_inverse(dm)
-    scale, divide = (float(inv), False) if inv is not None else (float(dm), True)
-    half = 0.5 + BIN_TOLERANCE
-    span = _bin_span(m, dm)
-    if span is None:
-        return None
-    kmin, kmax = span
-    if int(kmax) - int(kmin) > _MAX_LEVELS:
+    grid = _kernel_grid(m, dm, delta, mc)
+    if grid is None:
+        return None                         # the numpy path decides (and raises errors)
+    kd, scale, divide, half, kmin, kmax, kc = grid
+    if kmax - kmin > _MAX_LEVELS:
         return None                         # a level sweep this wide costs more than numpy
-    kc = int(kmin) if mc is None else int(bin_index(float(mc), dm))
-    n, s1, s2 = sums(m, scale, divide, half, kd, kc, int(kmin), int(kmax))
+    n, s1, s2 = sums(m, scale, divide, half, kd, kc, kmin, kmax)
     return int(n), int(s1), int(s2), bin_centre(kd, dm)
 
 

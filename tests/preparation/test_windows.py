@@ -724,7 +724,7 @@ def test_spatial_windows_and_maps_refuse_a_catalogue_without_coordinates(tmp_pat
     import varpy
     from varpy.exceptions import SelectionError
     from varpy.preparation import windows
-    from varpy.visualization.maps import epicentre_map
+    from varpy.visualization.maps import epicentre_map, scatter
 
     rng = np.random.default_rng(5)
     times = pd.Timestamp("2011-07-01", tz="UTC") + pd.to_timedelta(
@@ -736,7 +736,8 @@ def test_spatial_windows_and_maps_refuse_a_catalogue_without_coordinates(tmp_pat
     obj.add_datatype("ecvd", path, format="csv", time_format="%d/%m/%Y %H:%M:%S")
     for call in (lambda: windows.box(obj, lat=(37, 38), lon=(14, 15)),
                  lambda: windows.depth_range(obj.ecvd, 0, 10),
-                 lambda: epicentre_map(obj)):
+                 lambda: epicentre_map(obj),
+                 lambda: scatter(obj, "longitude", "latitude")):
         with pytest.raises(SelectionError, match="latitude|depth"):
             call()
     # time and magnitude windows still work

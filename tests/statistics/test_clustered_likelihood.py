@@ -114,3 +114,102 @@ def test_memory_is_linear_in_events():
     assert L < 250
     assert sums._decay.shape == (1000, L)
     assert sums._cache.shape == (3, 1000, L)
+
+
+# ------------------------------------------------------------------ fused kernel (triggering)
+
+def _needs_numba():
+    if cl._fused_kernel() is None:
+        pytest.skip("numba not installed (or VARPY_NUMBA=0)")
+
+
+def _background(t, x):
+    return x[0] * (x[1] - t) ** -x[2]
+
+
+@pytest.mark.parametrize("alpha,c,q", [(1.2, 0.01, 1.15), (0.0, 1e-4, 0.7), (2.5, 3.0, 4.0),
+                                       (0.7, 0.3, 1.0), (1.0, 100.0, 2.2)])
+def test_fused_kernel_matches_exact_pair_sums(alpha, c, q):
+    # the fused kernel (expansion, node range of this c, q) against the pairwise sums:
+    # phi, its gradient and the 1/lambda-weighted Hessian, all to the expansion's accuracy
+    _needs_numba()
+    t, m = _catalogue(150, 11)
+    ex = cl.TriggerSums(t, m, 0.0, 100.0, method="exact")
+    ap = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    bg = _background(t, X)
+    K = 0.05
+    p0, g0, h0 = ex.triggering(alpha, c, q, bg, K)
+    p1, g1, h1 = ap.triggering(alpha, c, q, bg, K, use_numba=True)
+    assert p1[0] == 0.0 and np.all(g1[0] == 0.0)
+    np.testing.assert_allclose(p1[1:], p0[1:], rtol=1e-9)
+    scale = np.abs(g0).max(axis=0)
+    assert np.max(np.abs(g1 - g0) / scale) < 1e-8
+    np.testing.assert_allclose(h1, h0, rtol=1e-8, atol=1e-9 * np.abs(h0).max())
+    # the exact weighted Hessian is the weighted sum of the per-event Hessians
+    inv = 1.0 / (bg + K * p0)
+    np.testing.assert_allclose(h0, np.einsum("i,ijk->jk", inv, ex.phi(alpha, c, q)[2]),
+                               rtol=1e-13)
+
+
+@settings(max_examples=15, deadline=None)
+@given(q=st.floats(0.7, 4.0), c=st.floats(1e-4, 100.0), alpha=st.floats(0.0, 3.0),
+       seed=st.integers(0, 1000))
+def test_fused_kernel_and_numpy_path_agree_to_rounding(q, c, alpha, seed):
+    _needs_numba()
+    t, m = _catalogue(500, seed)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    bg = _background(t, X)
+    for order in (0, 1, 2):
+        a = sums.triggering(alpha, c, q, bg, 0.05, order=order, use_numba=True)
+        b = sums.triggering(alpha, c, q, bg, 0.05, order=order, use_numba=False)
+        np.testing.assert_allclose(a[0], b[0], rtol=1e-12, atol=0)
+        if order >= 1:
+            np.testing.assert_allclose(a[1], b[1], rtol=1e-11,
+                                       atol=1e-13 * np.abs(b[1]).max())
+        else:
+            assert a[1] is None and b[1] is None
+        if order >= 2:
+            np.testing.assert_allclose(a[2], b[2], rtol=1e-11,
+                                       atol=1e-13 * np.abs(b[2]).max())
+        else:
+            assert a[2] is None and b[2] is None
+
+
+def test_loglik_numba_and_numpy_paths_agree(monkeypatch):
+    # value, gradient and Hessian of the whole likelihood, with and without the fused kernel
+    _needs_numba()
+    t, m = _catalogue(700, 12)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    fast = cl.loglik_terms(sums, X)
+    monkeypatch.setattr(cl, "_fused_kernel", lambda: None)
+    slow = cl.loglik_terms(sums, X)
+    assert abs(fast[0] - slow[0]) <= 1e-12 * abs(slow[0])
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-11, atol=1e-12 * np.abs(slow[1]).max())
+    np.testing.assert_allclose(fast[2], slow[2], rtol=1e-11, atol=1e-12 * np.abs(slow[2]).max())
+
+
+def test_forcing_numba_on_exact_sums_is_refused():
+    t, m = _catalogue(50, 13)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="exact")
+    with pytest.raises(RuntimeError):
+        sums.triggering(1.0, 0.01, 1.2, _background(t, X), 0.05, use_numba=True)
+
+
+@pytest.mark.parametrize("q", [0.7, 0.95, 1.0, 1.2, 2.0, 4.0])
+@pytest.mark.parametrize("c", [1e-4, 0.01, 1.0, 100.0])
+def test_node_range_keeps_the_expansion_accuracy(q, c):
+    # the nodes of one (c, q) represent (x + c)**-q on every lag 0..T as well as the full
+    # grid does (EXPANSION_RTOL per cut tail, trapezoidal error < 1e-10), with fewer nodes
+    T = 100.0
+    e = cl.OmoriExpansion(1e-6 * T, 2 * T)
+    lo, hi = e.node_range(q, c, T)
+    assert 0 <= lo < hi <= e.size
+    x = np.concatenate([[0.0], np.geomspace(1e-8, T, 300)])
+    w = np.exp(e.log_weights(q, c))
+    approx = w[lo:hi] @ np.exp(-np.outer(e.s[lo:hi], x))
+    np.testing.assert_allclose(approx, (x + c) ** -q, rtol=2e-10)
+    # what is cut is below the tolerance of the kernel
+    full = w @ np.exp(-np.outer(e.s, x))
+    assert np.max(np.abs(full - approx) / (x + c) ** -q) < 3 * cl.EXPANSION_RTOL
+    if q >= 1.0 and c >= 0.01:
+        assert hi - lo < 0.75 * e.size

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from scipy import special
 
 from varpy import _accel
 from varpy.statistics import clustered_likelihood as cl
@@ -211,5 +212,32 @@ def test_node_range_keeps_the_expansion_accuracy(q, c):
     # what is cut is below the tolerance of the kernel
     full = w @ np.exp(-np.outer(e.s, x))
     assert np.max(np.abs(full - approx) / (x + c) ** -q) < 3 * cl.EXPANSION_RTOL
-    if q >= 1.0 and c >= 0.01:
-        assert hi - lo < 0.75 * e.size
+    # and so are the first and second derivatives in q and c (weights (u - digamma(q))**r and
+    # (-s)**r), against the full grid on the scales (1 + ln(x + c)**2) (x + c)**-q and
+    # (x + c)**-q (1 + (q / (x + c))**2)
+    du = e.u - special.digamma(q)
+    xc = x + c
+    E = np.exp(-np.outer(e.s, x))
+    scale_q = (1.0 + np.log(xc) ** 2) * xc ** -q
+    scale_c = xc ** -q * (1.0 + (q / xc) ** 2)
+    for weights, scale in ((du * w, scale_q), (du * du * w, scale_q), (-e.s * w, scale_c),
+                           (e.s * e.s * w, scale_c)):
+        cut = weights[lo:hi] @ E[lo:hi]
+        ref = weights @ E
+        assert np.max(np.abs(cut - ref) / scale) < 3 * cl.EXPANSION_RTOL
+    # (the derivatives themselves: trapezoidal error, larger than the value's at q = 4)
+    dq = (du * w)[lo:hi] @ E[lo:hi]
+    assert np.max(np.abs(dq + np.log(xc) * xc ** -q) / scale_q) < 1e-8
+    np.testing.assert_allclose((-e.s * w)[lo:hi] @ E[lo:hi], -q * xc ** (-q - 1), rtol=1e-8)
+
+
+@pytest.mark.parametrize("q,c", [(1.2, 0.01), (1.0, 1.0), (0.8, 1e-3)])
+def test_fused_kernel_works_on_few_nodes(q, c):
+    # the kernel replaces the slowest nodes by a few interpolation nodes: at typical (c, q)
+    # it runs on well under half of the grid, with the accuracy checked above
+    t, m = _catalogue(100, 14)
+    sums = cl.TriggerSums(t, m, 0.0, 100.0, method="expansion")
+    lo, hi = sums.expansion.node_range(q, c, sums.T)
+    lt = sums._low_end(lo, hi)
+    assert lt > lo
+    assert cl._LOW_NODES + hi - lt < 0.5 * sums.expansion.size

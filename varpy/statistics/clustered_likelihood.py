@@ -33,12 +33,22 @@ integrand is analytic in the strip ``|Im u| < pi/2``, so the rule converges geom
 below :data:`EXPANSION_RTOL` of the kernel for every lag between 0 and the window length and
 every ``c`` and ``q`` inside their bounds. The same relative accuracy then holds for ``phi``
 (a sum of positive terms) and its derivatives. Each exponential term obeys the recursion
-``A_i = exp(-s (t_i - t_{i-1})) (A_{i-1} + a_{i-1})``: O(n L) work and memory (``L`` ~ 150
-terms) per value of ``alpha``, and the parameters ``c, q`` only change the weights, so an
-evaluation costs a few matrix-vector products. The recursion runs as a numba kernel when
-:func:`varpy._accel.numba_enabled` and as a numpy loop otherwise, with identical floating-point
-operations (identical results). ``tests/statistics/test_clustered_likelihood.py`` checks both
-methods against each other (relative 1e-9) and the gradient and Hessian against finite
+``A_i = exp(-s (t_i - t_{i-1})) (A_{i-1} + a_{i-1})``: O(n L) work (``L`` ~ 180 terms) per
+value of ``alpha``, and the parameters ``c, q`` only change the weights.
+
+An evaluation uses only the nodes its ``(c, q)`` needs (:meth:`OmoriExpansion.node_range`:
+the same tail bounds at this ``c, q`` instead of the worst case, widened for the weights of the
+``q``- and ``c``-derivatives). With numba (:func:`varpy._accel.numba_enabled`) one fused kernel
+(:meth:`TriggerSums.triggering`) advances the recursion event by event and reduces it on the
+fly to ``phi``, its gradient and the ``1/lambda``-weighted Hessian that :func:`loglik_terms`
+needs (O(L) memory); the slowest nodes (``s T <= 0.1``, about a third), on which
+``exp(-s lag)`` is nearly flat over the window, are replaced by 8 nodes at Chebyshev points
+(interpolation in ``s``, error < 1e-17 of their terms), so the kernel runs on ~60 nodes at
+``q ~ 1.2``. Without numba :meth:`TriggerSums.phi` keeps the ``(3, n, L)`` moments of the
+recursion (a numpy loop, the same operations as the compiled :func:`_recursion_loop`) and
+takes matrix products with the weights; the two paths agree to rounding (~1e-13).
+``tests/statistics/test_clustered_likelihood.py`` checks both methods against each other
+(relative 1e-9), both paths against each other, and the gradient and Hessian against finite
 differences.
 
 With ``K = 0`` the model is the inverse Omori law: :func:`loglik_terms` then returns
@@ -166,9 +176,20 @@ class OmoriExpansion:
         c = float(c)
         lrt = math.log(self.rtol)
         lgq = float(special.gammaln(q))
-        u_lo = -math.log(lag_max + c) + (lrt + math.log(q) + lgq) / q
+        # lower tail, with the weights (u - digamma(q))**r of the q-derivatives (r <= 2):
+        # int_{-inf}^{u} (1 + (v - psi)**2) e^{q v} dv = e^{q u} (1 + d**2 + 2 d / q + 2 / q**2) / q
+        # with d = psi - u > 0, relative to Gamma(q) (lag_max + c)**-q
+        base = -math.log(lag_max + c) + (lrt + math.log(q) + lgq) / q
+        psi = float(special.digamma(q))
+        u_lo = base
+        for _ in range(4):
+            d = max(psi - u_lo, 0.0)
+            u_lo = base - math.log(1.0 + d * d + 2.0 * d / q + 2.0 / (q * q)) / q
+        # upper tail with z = e^{u} c: relative z**(q-1) e**-z / Gamma(q) for the value and
+        # z**(q+1) e**-z / Gamma(q + 2) for the second c-derivative (weights s**2)
+        lgq2 = float(special.gammaln(q + 2.0))
         z = 30.0
-        while (q - 1.0) * math.log(z) - z - lgq > lrt:
+        while max((q - 1.0) * math.log(z) - lgq, (q + 1.0) * math.log(z) - lgq2) - z > lrt:
             z *= 1.1
         u_hi = math.log(z / c)
         u0 = float(self.u[0])
@@ -181,6 +202,34 @@ class OmoriExpansion:
 #: products of two tiny numbers) would slow every later operation ~20-fold, and a term this
 #: small (times a weight <= 1e40) is far below the rounding of phi (>= (T + c)^-q > 1e-20).
 _TINY = 1e-150
+
+
+#: In the fused kernel the nodes with ``s T <= _LOW_EPS`` (``exp(-s lag)`` nearly flat over
+#: the window: about a third of them) are replaced by :data:`_LOW_NODES` nodes at the
+#: Chebyshev points of ``[0, _LOW_EPS / T]``: ``exp(-s lag)`` is interpolated in ``s``, with
+#: error below ``2 (_LOW_EPS / 4)**K / K! < 1e-17`` for every lag in the window (relative to the
+#: replaced terms, whose weights are positive; the Lebesgue constant of the basis, ~2, bounds
+#: the rounding).
+_LOW_EPS = 0.1
+_LOW_NODES = 8
+
+
+def _chebyshev_nodes(k: int, b: float) -> np.ndarray:
+    """The ``k`` Chebyshev points (first kind) of ``[0, b]``, increasing."""
+    j = np.arange(k)
+    return 0.5 * b * (1.0 - np.cos((2 * j + 1) * math.pi / (2 * k)))
+
+
+def _lagrange_basis(nodes, x) -> np.ndarray:
+    """``P[k, l] = prod_{m != k} (x_l - nodes_m) / (nodes_k - nodes_m)``."""
+    nodes = np.asarray(nodes, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    P = np.ones((nodes.size, x.size))
+    for k in range(nodes.size):
+        for m in range(nodes.size):
+            if m != k:
+                P[k] *= (x - nodes[m]) / (nodes[k] - nodes[m])
+    return P
 
 
 def _recursion_py(decay, v, out):
@@ -227,22 +276,26 @@ def _recursion_kernel():
         return numba.njit(cache=False, nogil=True)(_recursion_loop)
 
 
-def _fused_loop(decay, a, mu, lo, hi, W, sW, dW, bg, K, order, phi, gphi, S):
-    """One pass of the decay recursion over nodes ``lo:hi``, reduced on the fly.
+def _fused_loop(decay, decay_low, nsig, lo, hi, a, mu, W, sW, dW, bg, K, order, phi, gphi,
+                S):
+    """One pass of the decay recursion, reduced on the fly (the kernel of
+    :meth:`TriggerSums.triggering`).
 
-    For every event ``i`` the states ``A_r[l] = sum_{j<i} a_j mu_j**r exp(-s_l (t_i - t_j))``
-    (r = 0, 1, 2; terms below :data:`_TINY` flushed to 0, as in :func:`_recursion_loop`) are
-    advanced in place and reduced to ``phi[i] = W . A_0`` and (``order >= 1``) its gradient
-    ``gphi[i] = (W . A_1, sW . A_0, dW . A_0)`` in ``(alpha, c, q)``; with ``order >= 2``,
-    ``S[r, l] = sum_i A_r[l] / (bg_i + K phi_i)`` (the Hessian of ``sum_i ln lambda_i`` needs
-    only these weighted sums, not the per-event Hessians). ``W, sW, dW`` have ``hi - lo``
-    entries. O(L) memory besides the outputs.
+    The nodes are the first ``nsig`` columns of ``decay_low`` followed by the columns
+    ``lo:hi`` of ``decay`` (``W, sW, dW`` and ``S`` in that order). For every event ``i`` the
+    states ``A_r[l] = sum_{j<i} a_j mu_j**r exp(-s_l (t_i - t_j))`` (r = 0, 1, 2; terms below
+    :data:`_TINY` flushed to 0, as in :func:`_recursion_loop`) are advanced in place and
+    reduced to ``phi[i] = W . A_0`` and (``order >= 1``) its gradient in ``(alpha, c, q)``,
+    ``(W . A_1, sW . A_0, dW . A_0)``. With ``order >= 2``,
+    ``S[r, l] = sum_i A_r[l] / (bg_i + K phi_i)``: the Hessian of ``sum_i ln lambda_i`` needs
+    only these weighted sums, not the per-event Hessians. O(L) memory besides the outputs.
     """
     n = decay.shape[0]
-    L = hi - lo
+    L = nsig + hi - lo
     A0 = np.zeros(L)
     A1 = np.zeros(L)
     A2 = np.zeros(L)
+    drow = np.empty(L)
     for r in range(3):
         for l in range(L):
             S[r, l] = 0.0
@@ -255,15 +308,19 @@ def _fused_loop(decay, a, mu, lo, hi, W, sW, dW, bg, K, order, phi, gphi, S):
             v0 = a[i - 1]
             v1 = v0 * mu[i - 1]
             v2 = v1 * mu[i - 1]
+            for l in range(nsig):
+                drow[l] = decay_low[i, l]
+            for l in range(hi - lo):
+                drow[nsig + l] = decay[i, lo + l]
             if order == 0:
                 for l in range(L):
-                    r0 = decay[i, lo + l] * (A0[l] + v0)
+                    r0 = drow[l] * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     A0[l] = r0
                     p0 += W[l] * r0
             elif order == 1:
                 for l in range(L):
-                    d = decay[i, lo + l]
+                    d = drow[l]
                     r0 = d * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     r1 = d * (A1[l] + v1)
@@ -276,7 +333,7 @@ def _fused_loop(decay, a, mu, lo, hi, W, sW, dW, bg, K, order, phi, gphi, S):
                     p3 += dW[l] * r0
             else:
                 for l in range(L):
-                    d = decay[i, lo + l]
+                    d = drow[l]
                     r0 = d * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     r1 = d * (A1[l] + v1)
@@ -383,6 +440,10 @@ class TriggerSums:
             self._decay = np.multiply.outer(gaps, -self.expansion.s)
             np.exp(self._decay, out=self._decay)
             self._decay[self._decay < _TINY] = 0.0
+            # interpolation nodes replacing the slowest nodes in the fused kernel
+            self._sigma = _chebyshev_nodes(_LOW_NODES, _LOW_EPS / self.T)
+            self._decay_low = np.exp(np.multiply.outer(gaps, -self._sigma))
+            self._low = {}
         # compensator pieces: the width of each event's remaining window, and the window
         # length itself (for the window-horizon productivity of the fitting coordinates)
         self._width = np.append(self.t1 - self.times, self.T)
@@ -522,24 +583,51 @@ class TriggerSums:
         lo, hi, W, sv, du = self._weights(c, q)
         a = np.exp(alpha * self.marks)
         n = self.n
+        # nodes lo:lt (s T <= _LOW_EPS) are replaced by the _LOW_NODES interpolation nodes
+        # (each weight vector w over them is projected on the Lagrange basis: P @ w)
+        lt = self._low_end(lo, hi)
+        nlow = lt - lo
+        P = self._low_projection(lo, lt)
+        nsig = P.shape[0]
+
+        def split(w):
+            return np.concatenate([P @ w[:nlow], w[nlow:]])
+
         phi = np.empty(n)
         g = np.empty((n, 3)) if order >= 1 else np.empty((0, 3))
-        S = np.empty((3, hi - lo))
+        S = np.empty((3, nsig + hi - lt))
         bg_arr = np.ascontiguousarray(bg, dtype=np.float64) if order >= 2 else np.empty(0)
-        kernel(self._decay, a, self.marks, lo, hi, W, -sv * W, du * W, bg_arr, float(K),
-               int(order), phi, g, S)
+        kernel(self._decay, self._decay_low, nsig, lt, hi, a, self.marks, split(W),
+               split(-sv * W), split(du * W), bg_arr, float(K), int(order), phi, g, S)
         if order == 0:
             return phi, None, None
         if order < 2:
             return phi, g, None
         H = np.empty((3, 3))
-        H[0, 0] = W @ S[2]
-        H[0, 1] = H[1, 0] = -(sv * W) @ S[1]
-        H[0, 2] = H[2, 0] = (du * W) @ S[1]
-        H[1, 1] = (sv * sv * W) @ S[0]
-        H[1, 2] = H[2, 1] = -(sv * du * W) @ S[0]
-        H[2, 2] = ((du * du - special.polygamma(1, q)) * W) @ S[0]
+        hcols = {(0, 0): (2, W), (0, 1): (1, -sv * W), (0, 2): (1, du * W),
+                 (1, 1): (0, sv * sv * W), (1, 2): (0, -sv * du * W),
+                 (2, 2): (0, (du * du - special.polygamma(1, q)) * W)}
+        for (j, k), (r, w) in hcols.items():
+            H[j, k] = H[k, j] = split(w) @ S[r]
         return phi, g, H
+
+    def _low_end(self, lo: int, hi: int) -> int:
+        """End ``lt`` of the nodes ``lo:lt`` (``s T <= _LOW_EPS``) that the fused kernel
+        replaces by interpolation nodes (``lo`` when there are too few to gain)."""
+        s = self.expansion.s
+        lt = lo + int(np.searchsorted(s[lo:hi], _LOW_EPS / self.T, side="right"))
+        return lo if lt - lo <= 2 * _LOW_NODES else lt
+
+    def _low_projection(self, lo: int, lt: int):
+        """``P[k, l]``: the Lagrange basis of the interpolation nodes ``sigma_k`` at ``s_l``,
+        for the nodes ``lo:lt`` (cached; ``(0, 0)`` when ``lt == lo``)."""
+        key = (lo, lt)
+        if key not in self._low:
+            if lt == lo:
+                self._low[key] = np.zeros((0, 0))
+            else:
+                self._low[key] = _lagrange_basis(self._sigma, self.expansion.s[lo:lt])
+        return self._low[key]
 
     def compensator(self, alpha: float, c: float, q: float):
         """``sum_j a_j F(t1 - t_j)`` with gradient (3,) and Hessian (3, 3) in (alpha, c, q)."""

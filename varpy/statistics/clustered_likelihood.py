@@ -443,7 +443,10 @@ class TriggerSums:
             # interpolation nodes replacing the slowest nodes in the fused kernel
             self._sigma = _chebyshev_nodes(_LOW_NODES, _LOW_EPS / self.T)
             self._decay_low = np.exp(np.multiply.outer(gaps, -self._sigma))
-            self._low = {}
+            self._low = None
+            # the nodes 0:_n_low have s T <= _LOW_EPS
+            self._n_low = int(np.searchsorted(self.expansion.s, _LOW_EPS / self.T,
+                                              side="right"))
         # compensator pieces: the width of each event's remaining window, and the window
         # length itself (for the window-horizon productivity of the fitting coordinates)
         self._width = np.append(self.t1 - self.times, self.T)
@@ -614,20 +617,17 @@ class TriggerSums:
     def _low_end(self, lo: int, hi: int) -> int:
         """End ``lt`` of the nodes ``lo:lt`` (``s T <= _LOW_EPS``) that the fused kernel
         replaces by interpolation nodes (``lo`` when there are too few to gain)."""
-        s = self.expansion.s
-        lt = lo + int(np.searchsorted(s[lo:hi], _LOW_EPS / self.T, side="right"))
+        lt = min(max(self._n_low, lo), hi)
         return lo if lt - lo <= 2 * _LOW_NODES else lt
 
     def _low_projection(self, lo: int, lt: int):
         """``P[k, l]``: the Lagrange basis of the interpolation nodes ``sigma_k`` at ``s_l``,
-        for the nodes ``lo:lt`` (cached; ``(0, 0)`` when ``lt == lo``)."""
-        key = (lo, lt)
-        if key not in self._low:
-            if lt == lo:
-                self._low[key] = np.zeros((0, 0))
-            else:
-                self._low[key] = _lagrange_basis(self._sigma, self.expansion.s[lo:lt])
-        return self._low[key]
+        for the nodes ``lo:lt`` (``(0, 0)`` when ``lt == lo``)."""
+        if lt == lo:
+            return np.zeros((0, 0))
+        if self._low is None:       # every node that can be replaced, once
+            self._low = _lagrange_basis(self._sigma, self.expansion.s[:self._n_low])
+        return self._low[:, lo:lt]
 
     def compensator(self, alpha: float, c: float, q: float):
         """``sum_j a_j F(t1 - t_j)`` with gradient (3,) and Hessian (3, 3) in (alpha, c, q)."""
@@ -693,28 +693,34 @@ def loglik_terms(sums: TriggerSums, x, order: int = 2):
         return ll, None, None
     lam = bg + K * phi
     inv = 1.0 / lam
-    # dlambda_i / dx: (n, 7)
-    D = np.empty((n, 7))
-    D[:, 0] = bg / k
-    D[:, 1] = -p * bg / xb
-    D[:, 2] = -lx * bg
-    D[:, 3] = phi
-    D[:, 4:] = K * gphi
-    g = inv @ D
+    ixb = 1.0 / xb
+    # dlambda_i / dx: (7, n)
+    D = np.empty((7, n))
+    np.multiply(bg, 1.0 / k, out=D[0])
+    np.multiply(bg, ixb, out=D[1])
+    D[1] *= -p
+    np.multiply(lx, bg, out=D[2])
+    np.negative(D[2], out=D[2])
+    D[3] = phi
+    D[4:] = gphi.T
+    D[4:] *= K
+    g = D @ inv
     g[:3] += g_bg
     g[3] -= comp
     g[4:] -= K * gcomp
     if order < 2:
         return ll, g, None
-    Dw = D * inv[:, None]
-    H = -(Dw.T @ Dw)
-    # second derivatives of lambda_i, weighted by 1/lambda_i
+    D *= inv
+    H = -(D @ D.T)
+    # second derivatives of lambda_i in (k, tf, p), weighted by 1/lambda_i
     wb = inv * bg
-    H[0, 1] += float((wb * (-p / (k * xb))).sum())
-    H[0, 2] += float((wb * (-lx / k)).sum())
-    H[1, 1] += float((wb * (p * (p + 1.0) / xb ** 2)).sum())
-    H[1, 2] += float((wb * ((p * lx - 1.0) / xb)).sum())
-    H[2, 2] += float((wb * lx * lx).sum())
+    wbi = wb * ixb
+    s_i = float(wbi.sum())
+    H[0, 1] += -p / k * s_i
+    H[0, 2] += -float(wb @ lx) / k
+    H[1, 1] += p * (p + 1.0) * float(wbi @ ixb)
+    H[1, 2] += p * float(wbi @ lx) - s_i
+    H[2, 2] += float((wb * lx) @ lx)
     H[3, 4:] += inv @ gphi
     H[4:, 4:] += K * hphi
     H[1, 0], H[2, 0], H[2, 1] = H[0, 1], H[0, 2], H[1, 2]

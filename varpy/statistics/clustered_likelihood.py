@@ -212,6 +212,9 @@ _TINY = 1e-150
 #: the rounding).
 _LOW_EPS = 0.1
 _LOW_NODES = 8
+#: Spare columns of the fused kernel's decay matrix (zero weight), so that it is reused while
+#: ``c`` moves a little.
+_SPARE_COLUMNS = 4
 
 
 def _chebyshev_nodes(k: int, b: float) -> np.ndarray:
@@ -276,26 +279,23 @@ def _recursion_kernel():
         return numba.njit(cache=False, nogil=True)(_recursion_loop)
 
 
-def _fused_loop(decay, decay_low, nsig, lo, hi, a, mu, W, sW, dW, bg, K, order, phi, gphi,
-                S):
+def _fused_loop(decay, a, mu, W, sW, dW, bg, K, order, phi, gphi, S):
     """One pass of the decay recursion, reduced on the fly (the kernel of
     :meth:`TriggerSums.triggering`).
 
-    The nodes are the first ``nsig`` columns of ``decay_low`` followed by the columns
-    ``lo:hi`` of ``decay`` (``W, sW, dW`` and ``S`` in that order). For every event ``i`` the
-    states ``A_r[l] = sum_{j<i} a_j mu_j**r exp(-s_l (t_i - t_j))`` (r = 0, 1, 2; terms below
+    ``decay`` (n, L) holds the decay factors of the nodes of this evaluation, contiguous (see
+    :meth:`TriggerSums._kernel_decay`). For every event ``i`` the states
+    ``A_r[l] = sum_{j<i} a_j mu_j**r exp(-s_l (t_i - t_j))`` (r = 0, 1, 2; terms below
     :data:`_TINY` flushed to 0, as in :func:`_recursion_loop`) are advanced in place and
     reduced to ``phi[i] = W . A_0`` and (``order >= 1``) its gradient in ``(alpha, c, q)``,
     ``(W . A_1, sW . A_0, dW . A_0)``. With ``order >= 2``,
     ``S[r, l] = sum_i A_r[l] / (bg_i + K phi_i)``: the Hessian of ``sum_i ln lambda_i`` needs
     only these weighted sums, not the per-event Hessians. O(L) memory besides the outputs.
     """
-    n = decay.shape[0]
-    L = nsig + hi - lo
+    n, L = decay.shape
     A0 = np.zeros(L)
     A1 = np.zeros(L)
     A2 = np.zeros(L)
-    drow = np.empty(L)
     for r in range(3):
         for l in range(L):
             S[r, l] = 0.0
@@ -308,19 +308,15 @@ def _fused_loop(decay, decay_low, nsig, lo, hi, a, mu, W, sW, dW, bg, K, order, 
             v0 = a[i - 1]
             v1 = v0 * mu[i - 1]
             v2 = v1 * mu[i - 1]
-            for l in range(nsig):
-                drow[l] = decay_low[i, l]
-            for l in range(hi - lo):
-                drow[nsig + l] = decay[i, lo + l]
             if order == 0:
                 for l in range(L):
-                    r0 = drow[l] * (A0[l] + v0)
+                    r0 = decay[i, l] * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     A0[l] = r0
                     p0 += W[l] * r0
             elif order == 1:
                 for l in range(L):
-                    d = drow[l]
+                    d = decay[i, l]
                     r0 = d * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     r1 = d * (A1[l] + v1)
@@ -333,7 +329,7 @@ def _fused_loop(decay, decay_low, nsig, lo, hi, a, mu, W, sW, dW, bg, K, order, 
                     p3 += dW[l] * r0
             else:
                 for l in range(L):
-                    d = drow[l]
+                    d = decay[i, l]
                     r0 = d * (A0[l] + v0)
                     r0 = r0 if r0 >= 1e-150 else 0.0
                     r1 = d * (A1[l] + v1)
@@ -444,6 +440,7 @@ class TriggerSums:
             self._sigma = _chebyshev_nodes(_LOW_NODES, _LOW_EPS / self.T)
             self._decay_low = np.exp(np.multiply.outer(gaps, -self._sigma))
             self._low = None
+            self._kd = None
             # the nodes 0:_n_low have s T <= _LOW_EPS
             self._n_low = int(np.searchsorted(self.expansion.s, _LOW_EPS / self.T,
                                               side="right"))
@@ -592,16 +589,19 @@ class TriggerSums:
         nlow = lt - lo
         P = self._low_projection(lo, lt)
         nsig = P.shape[0]
+        decay, hk = self._kernel_decay(nsig > 0, lt, hi)
+        pad = np.zeros(hk - hi)
 
         def split(w):
-            return np.concatenate([P @ w[:nlow], w[nlow:]])
+            # weights of the kernel's columns: interpolation nodes, nodes lt:hi, zeros to hk
+            return np.concatenate([P @ w[:nlow], w[nlow:], pad])
 
         phi = np.empty(n)
         g = np.empty((n, 3)) if order >= 1 else np.empty((0, 3))
-        S = np.empty((3, nsig + hi - lt))
+        S = np.empty((3, decay.shape[1]))
         bg_arr = np.ascontiguousarray(bg, dtype=np.float64) if order >= 2 else np.empty(0)
-        kernel(self._decay, self._decay_low, nsig, lt, hi, a, self.marks, split(W),
-               split(-sv * W), split(du * W), bg_arr, float(K), int(order), phi, g, S)
+        kernel(decay, a, self.marks, split(W), split(-sv * W), split(du * W), bg_arr,
+               float(K), int(order), phi, g, S)
         if order == 0:
             return phi, None, None
         if order < 2:
@@ -613,6 +613,25 @@ class TriggerSums:
         for (j, k), (r, w) in hcols.items():
             H[j, k] = H[k, j] = split(w) @ S[r]
         return phi, g, H
+
+    def _kernel_decay(self, low: bool, lt: int, hi: int):
+        """Contiguous decay factors of the fused kernel's columns: the interpolation nodes
+        (if ``low``) and the nodes ``lt:hk``, ``hk >= hi``; returns ``(matrix, hk)``.
+
+        A contiguous copy streams from memory several times faster than the same columns
+        read out of the full ``(n, L)`` matrix. Successive evaluations of a fit move ``hi``
+        (set by ``c``) little, so the copy (with a few spare columns, of zero weight) is
+        kept and reused while it covers ``lt:hi`` without many spare columns.
+        """
+        if self._kd is not None:
+            k_low, k_lt, k_hk, mat = self._kd
+            if k_low == low and k_lt == lt and hi <= k_hk <= hi + 2 * _SPARE_COLUMNS:
+                return mat, k_hk
+        hk = min(hi + _SPARE_COLUMNS, self.expansion.size)
+        parts = ([self._decay_low] if low else []) + [self._decay[:, lt:hk]]
+        mat = np.ascontiguousarray(np.concatenate(parts, axis=1))
+        self._kd = (low, lt, hk, mat)
+        return mat, hk
 
     def _low_end(self, lo: int, hi: int) -> int:
         """End ``lt`` of the nodes ``lo:lt`` (``s T <= _LOW_EPS``) that the fused kernel

@@ -14,7 +14,7 @@ Goals (issue #11): the clustered fit within 50x of the plain fit and under 1 s.
 Part 2 -- ``bootstrap_tf_interval`` with 200 replicates on the same window (re-estimating tf
 with the inverse-Omori fit), serially on one core (goal < 10 s), and through ``map_tasks`` on a
 Dask LocalCluster with 1 and 2 single-threaded workers (speed-up printed; identical results
-checked), and a bootstrap that refits the clustered model (``refit="clustered"``, ~0.2 s per
+checked), and a bootstrap that refits the clustered model (``refit="clustered"``, ~0.07 s per
 replicate: the case where the parallel speed-up shows).
 
 Run: ``OPENBLAS_NUM_THREADS=1 python bench/bench_clustered.py`` (``--quick`` skips Dask).
@@ -114,7 +114,7 @@ def main(argv=None):
     except ImportError:
         print("dask not installed: no parallel measurement")
         return 0
-    # refitting with the clustered model costs ~0.2 s per replicate: where Dask pays
+    # refitting with the clustered model costs ~0.07 s per replicate: where Dask pays
     n_c = args.boot_clustered
     t_bc, bc = timed(lambda: bootstrap_tf_interval(r_fit, m, n_boot=n_c, seed=1,
                                                    progress=False, refit="clustered"), repeat=1)

@@ -93,8 +93,10 @@ logger = logging.getLogger(__name__)
 
 #: Parameter order of :func:`loglik_terms`.
 PARAM_NAMES = ("k", "tf", "p", "K", "alpha", "c", "q")
-#: ``TriggerSums(method="auto")`` sums pairs exactly up to this many events.
-EXACT_LIMIT = 400
+#: ``TriggerSums(method="auto")`` sums pairs exactly up to this many events (beyond ~80 the
+#: fused expansion kernel is faster: 50 evaluations take 31 ms exact and 7 ms by expansion at
+#: 200 events, 164 ms and 8 ms at 400).
+EXACT_LIMIT = 100
 #: Relative accuracy of the exponential-sum kernel (both cut tails).
 EXPANSION_RTOL = 1e-11
 #: Bounds of the Omori offset ``c`` in window lengths.

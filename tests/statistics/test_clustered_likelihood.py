@@ -241,3 +241,12 @@ def test_fused_kernel_works_on_few_nodes(q, c):
     lt = sums._low_end(lo, hi)
     assert lt > lo
     assert cl._LOW_NODES + hi - lt < 0.5 * sums.expansion.size
+
+
+def test_auto_method_follows_the_faster_path(monkeypatch):
+    t, m = _catalogue(200, 15)
+    expected = "expansion" if _accel.numba_enabled() else "exact"
+    assert cl.TriggerSums(t, m, 0.0, 100.0).method == expected
+    monkeypatch.setenv("VARPY_NUMBA", "0")
+    assert cl.TriggerSums(t, m, 0.0, 100.0).method == "exact"
+    assert cl.TriggerSums(t[:cl.EXACT_LIMIT], m[:cl.EXACT_LIMIT], 0.0, 100.0).method == "exact"

@@ -80,6 +80,7 @@ from varpy.statistics import likelihoods as lk
 __all__ = [
     "PARAM_NAMES",
     "EXACT_LIMIT",
+    "EXACT_LIMIT_NO_NUMBA",
     "EXPANSION_RTOL",
     "C_RANGE",
     "Q_RANGE",
@@ -95,8 +96,10 @@ logger = logging.getLogger(__name__)
 PARAM_NAMES = ("k", "tf", "p", "K", "alpha", "c", "q")
 #: ``TriggerSums(method="auto")`` sums pairs exactly up to this many events (beyond ~80 the
 #: fused expansion kernel is faster: 50 evaluations take 31 ms exact and 7 ms by expansion at
-#: 200 events, 164 ms and 8 ms at 400).
+#: 200 events, 164 ms and 8 ms at 400) ...
 EXACT_LIMIT = 100
+#: ... and up to this many without numba (the numpy recursion breaks even at ~400 events).
+EXACT_LIMIT_NO_NUMBA = 400
 #: Relative accuracy of the exponential-sum kernel (both cut tails).
 EXPANSION_RTOL = 1e-11
 #: Bounds of the Omori offset ``c`` in window lengths.
@@ -406,7 +409,8 @@ class TriggerSums:
         Window.
     method : {"auto", "exact", "expansion"}
         Pairwise sums (exact) or the exponential-sum expansion (see the module docstring);
-        ``"auto"`` is exact up to :data:`EXACT_LIMIT` events.
+        ``"auto"`` is exact up to :data:`EXACT_LIMIT` events (:data:`EXACT_LIMIT_NO_NUMBA`
+        without numba).
     """
 
     def __init__(self, times, marks, t0: float, t1: float, method: str = "auto"):
@@ -420,7 +424,8 @@ class TriggerSums:
         if method not in ("auto", "exact", "expansion"):
             raise ValueError(f"method must be 'auto', 'exact' or 'expansion', not {method!r}")
         if method == "auto":
-            method = "exact" if self.n <= EXACT_LIMIT else "expansion"
+            limit = EXACT_LIMIT if _accel.numba_enabled() else EXACT_LIMIT_NO_NUMBA
+            method = "exact" if self.n <= limit else "expansion"
         self.method = method
         self.c_bounds = (C_RANGE[0] * self.T, C_RANGE[1] * self.T)
         self.q_bounds = Q_RANGE

@@ -440,9 +440,8 @@ class TriggerSums:
             self.expansion = OmoriExpansion(self.c_bounds[0], self.T + self.c_bounds[1],
                                             Q_RANGE)
             gaps = np.diff(self.times, prepend=self.times[0] if self.n else 0.0)
-            self._decay = np.multiply.outer(gaps, -self.expansion.s)
-            np.exp(self._decay, out=self._decay)
-            self._decay[self._decay < _TINY] = 0.0
+            self._gaps = gaps
+            self._decay_all = None          # the (n, L) decay factors, made when first needed
             # interpolation nodes replacing the slowest nodes in the fused kernel
             self._sigma = _chebyshev_nodes(_LOW_NODES, _LOW_EPS / self.T)
             self._decay_low = np.exp(np.multiply.outer(gaps, -self._sigma))
@@ -456,6 +455,22 @@ class TriggerSums:
         self._width = np.append(self.t1 - self.times, self.T)
         self._F_key = None
         self._F_val = None
+
+    def _decay_columns(self, lo: int, hi: int) -> np.ndarray:
+        """``exp(-s_l (t_i - t_{i-1}))`` for the nodes ``lo:hi`` (below :data:`_TINY` set
+        to 0), shape ``(n, hi - lo)``."""
+        d = np.multiply.outer(self._gaps, -self.expansion.s[lo:hi])
+        np.exp(d, out=d)
+        d[d < _TINY] = 0.0
+        return d
+
+    @property
+    def _decay(self) -> np.ndarray:
+        """The decay factors of every node, ``(n, L)`` (the recursion of :meth:`phi`; the
+        fused kernel makes only the columns it uses)."""
+        if self._decay_all is None:
+            self._decay_all = self._decay_columns(0, self.expansion.size)
+        return self._decay_all
 
     def window_integrals(self, c: float, q: float):
         """:func:`omori_window_integral` at ``t1 - t_j`` for every event and, last, at ``T``
@@ -625,18 +640,22 @@ class TriggerSums:
         """Contiguous decay factors of the fused kernel's columns: the interpolation nodes
         (if ``low``) and the nodes ``lt:hk``, ``hk >= hi``; returns ``(matrix, hk)``.
 
-        A contiguous copy streams from memory several times faster than the same columns
-        read out of the full ``(n, L)`` matrix. Successive evaluations of a fit move ``hi``
-        (set by ``c``) little, so the copy (with a few spare columns, of zero weight) is
-        kept and reused while it covers ``lt:hi`` without many spare columns.
+        A contiguous matrix streams from memory several times faster than the same columns
+        read out of the full ``(n, L)`` matrix (which the kernel never needs). Successive
+        evaluations of a fit move ``hi`` (set by ``c``) little, so the matrix (with a few
+        spare columns, of zero weight) is kept and reused while it covers ``lt:hi`` without
+        many spare columns.
         """
         if self._kd is not None:
             k_low, k_lt, k_hk, mat = self._kd
             if k_low == low and k_lt == lt and hi <= k_hk <= hi + 2 * _SPARE_COLUMNS:
                 return mat, k_hk
         hk = min(hi + _SPARE_COLUMNS, self.expansion.size)
-        parts = ([self._decay_low] if low else []) + [self._decay[:, lt:hk]]
-        mat = np.ascontiguousarray(np.concatenate(parts, axis=1))
+        if self._decay_all is not None:
+            cols = self._decay_all[:, lt:hk]
+        else:
+            cols = self._decay_columns(lt, hk)
+        mat = np.concatenate(([self._decay_low] if low else []) + [cols], axis=1)
         self._kd = (low, lt, hk, mat)
         return mat, hk
 

@@ -250,3 +250,22 @@ def test_auto_method_follows_the_faster_path(monkeypatch):
     monkeypatch.setenv("VARPY_NUMBA", "0")
     assert cl.TriggerSums(t, m, 0.0, 100.0).method == "exact"
     assert cl.TriggerSums(t[:cl.EXACT_LIMIT], m[:cl.EXACT_LIMIT], 0.0, 100.0).method == "exact"
+
+
+def test_fit_is_the_same_with_and_without_the_fused_kernel(monkeypatch):
+    # the whole clustered fit of a 600-event simulated window (expansion method) through the
+    # fused kernel and through the numpy moments: same optimum to rounding-level tolerances
+    _needs_numba()
+    from varpy.modelling.clustered import fit_clustered
+    from varpy.simulation.clustered import simulate_clustered
+
+    truth = dict(k=60.0, tf=100.0, p=1.0, K=0.01, alpha=1.0, c=0.01, q=1.2)
+    t, m = simulate_clustered(truth, 0.0, 95.0, seed=4)
+    assert t.size > cl.EXACT_LIMIT
+    fast = fit_clustered(t, 0.0, 95.0, m, mc=0.0, interval=False, warn=False)
+    monkeypatch.setattr(cl, "_fused_kernel", lambda: None)
+    slow = fit_clustered(t, 0.0, 95.0, m, mc=0.0, interval=False, warn=False)
+    assert fast.status == slow.status == "ok"
+    assert abs(fast.loglik - slow.loglik) < 1e-8
+    for name in cl.PARAM_NAMES:
+        assert fast.params[name] == pytest.approx(slow.params[name], rel=1e-5, abs=1e-9)

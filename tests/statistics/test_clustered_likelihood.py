@@ -253,7 +253,7 @@ def test_auto_method_follows_the_faster_path(monkeypatch):
 
 
 def test_fit_is_the_same_with_and_without_the_fused_kernel(monkeypatch):
-    # the whole clustered fit of a 600-event simulated window (expansion method) through the
+    # the whole clustered fit of a 235-event simulated window (expansion method) through the
     # fused kernel and through the numpy moments: same optimum to rounding-level tolerances
     _needs_numba()
     from varpy.modelling.clustered import fit_clustered

@@ -162,8 +162,11 @@ class OmoriExpansion:
         ``(q, c)``.
 
         The cuts of the constructor, evaluated at this ``q`` and ``c`` instead of the worst
-        case over their bounds: each cut tail stays below ``rtol`` of the kernel (so the
-        accuracy contract is unchanged), and a typical ``q ~ 1.2`` needs ~60 % of the nodes.
+        case over their bounds, and widened so that the tails weighted as in the first and
+        second derivatives in ``q`` (``(u - digamma(q))**r``) and ``c`` (``s**r``) stay below
+        ``rtol`` too: the accuracy contract is unchanged (value and derivatives), and a
+        typical ``q ~ 1.2`` needs ~70 % of the nodes (the fused kernel then replaces the
+        slowest third of them, see :meth:`TriggerSums.triggering`).
 
         Examples
         --------

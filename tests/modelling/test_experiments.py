@@ -375,8 +375,9 @@ def test_horizon_probability(series_catalogue):
         if step.fit is None:
             assert np.isnan(row["prob_failure"])
         else:
+            # NaN where the interval method gave no forecast (a flagged status)
             assert row["prob_failure"] == pytest.approx(
-                step.fit.prob_failure_before(step.t_forc + 30.0))
+                step.fit.prob_failure_before(step.t_forc + 30.0), nan_ok=True)
     # the last forecasts, 10 and 15 days before failure, put most mass within 30 days
     assert (tab["prob_failure"].iloc[-2:] > 0.5).all()
 

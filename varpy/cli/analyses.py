@@ -17,6 +17,7 @@ from varpy.cli.arguments import (_catalogue_kind, _datatype, _executor_arg, _key
                                  _open, _progress, _selection, _time_arg)
 from varpy.cli.output import UsageError, _Flagged, _Out
 from varpy.exceptions import FitError
+from varpy.modelling.intervals import DEFAULT_CI_METHOD
 
 
 def cmd_mc(args, out: _Out) -> dict:
@@ -106,7 +107,7 @@ def _ci_args(args) -> dict:
         opts["seed"] = args.ci_seed
     if getattr(args, "n_boot", None) is not None:
         opts["n_boot"] = args.n_boot
-    return {"ci_method": getattr(args, "ci_method", "profile"), "ci_options": opts}
+    return {"ci_method": getattr(args, "ci_method", DEFAULT_CI_METHOD), "ci_options": opts}
 
 
 def cmd_change(args, out: _Out) -> dict:

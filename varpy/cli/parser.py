@@ -14,6 +14,7 @@ from varpy.cli.analyses import (cmd_change, cmd_decluster, cmd_experiment, cmd_f
                                 cmd_mc, cmd_plot)
 from varpy.cli.listing import _LISTS, cmd_list
 from varpy.cli.output import UsageError
+from varpy.modelling.intervals import CI_METHODS, DEFAULT_CI_METHOD
 from varpy.cli.projects import cmd_add, cmd_create, cmd_inspect, cmd_report, cmd_summary
 from varpy.cli.specs import cmd_run
 
@@ -150,9 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--mc", help="completeness: a magnitude or a method (maxc, gft, ...)")
         p.add_argument("--legacy", action="store_true", help="reproduce VarPy 2016")
         p.add_argument("--select", action="append", metavar="KEY=MIN,MAX", help="filter")
-        p.add_argument("--ci-method", choices=("profile", "clustered", "bootstrap"),
-                       default="profile", help="interval of tf: profile (Poisson, assumes "
-                       "independent events), clustered (ETAS profile) or bootstrap")
+        p.add_argument("--ci-method", choices=CI_METHODS, default=DEFAULT_CI_METHOD,
+                       help="interval of tf: auto (default: clustered for inverse Omori "
+                       "forecasts, else profile), profile (Poisson, assumes independent "
+                       "events), clustered (ETAS profile) or bootstrap")
         p.add_argument("--ci-seed", type=int, help="seed of the bootstrap interval")
         p.add_argument("--n-boot", type=int, help="bootstrap replicates (default 200)")
         p.add_argument("--option", action="append", metavar="KEY=VALUE",

@@ -66,19 +66,23 @@ from varpy.modelling.profile import profile_interval
 from varpy.statistics import clustered_likelihood as cl
 
 __all__ = [
-    "CI_METHODS",
     "ClusteredFitResult",
     "fit_clustered",
     "MIN_EVENTS",
 ]
 
-#: Interval methods of failure-time forecasts (see docs/guide/intervals.rst).
-CI_METHODS = ("profile", "clustered", "bootstrap")
 #: Fewer events than this give status "too-few-events" and no interval.
 MIN_EVENTS = 20
 #: Bounds of the window-horizon productivity eta and of alpha.
 ETA_RANGE = (0.0, 2.0)
 ALPHA_RANGE = (0.0, 3.5)
+#: Newton iterations of one joint fit before the profile fallback (:func:`_maximise_profile`).
+JOINT_MAXITER = 80
+#: Points of the fallback's scan over ``log(tf - t1)``.
+PROFILE_SCAN = 13
+#: Fractions of the way from the estimate to each end of the interval where the profile of tf
+#: is evaluated as well (for the forecast distribution at other levels than ``ci_level``).
+INNER_PROFILE_POINTS = (0.5, 0.84)
 
 NAMES = cl.PARAM_NAMES
 
@@ -407,15 +411,76 @@ def fit_clustered(times, t0: float, t1: float, magnitudes=None, *, mc: float | N
             fr = [i for i in free if i != 3]
         else:
             fr = free
-        th, ll, ok, msg = prob.newton(th0, fr)
+        th, ll, ok, msg = prob.newton(th0, fr, maxiter=JOINT_MAXITER)
         if best is None or ll > best[1]:
             best = (th, ll, (ok, msg), fr)
         if "K" in fixed:
             break
+        # converged with triggering (eta inside its bounds): the second start is needed only
+        # when the first found none (or did not converge)
+        if ok and th[3] > prob.lower[3] + 1e-6 * (1.0 + abs(th[3])):
+            break
     th, ll, res, fr = best
-    x = prob.natural(th)
-    result = _assemble(prob, th, x, ll, res, fr, fixed, iol, mc, ci_level, origin, interval)
+    if not res[0] and 1 in fr:
+        th, ll, res = _maximise_profile(prob, th, ll, fr)
+    for _ in range(3):
+        x = prob.natural(th)
+        result, better = _assemble(prob, th, x, ll, res, fr, fixed, iol, mc, ci_level, origin,
+                                   interval)
+        if better is None:
+            break
+        # the profile met a higher likelihood than the optimum: climb from there and redo
+        th, ll, ok, msg = prob.newton(better, fr, maxiter=JOINT_MAXITER)
+        res = (ok, msg)
+        if not ok:
+            th, ll, res = _maximise_profile(prob, th, ll, fr)
     return _emit(result, warn)
+
+
+def _maximise_profile(prob, th, ll, free):
+    """Maximum of the profile likelihood over ``s = log(tf - t1)`` (inner Newton fits).
+
+    The fallback when the joint Newton iteration does not converge: on the ridge where
+    ``tf -> inf`` and ``p -> inf`` together (an exponential rather than a power-law
+    acceleration) the joint steps crawl, while every fit at fixed ``s`` is well conditioned.
+    A scan over the whole range of ``s`` (warm-started outwards from the current point) is
+    refined by a bounded scalar search around its best point, and the joint iteration is
+    resumed from there. Returns ``(theta, loglik, (converged, message))``.
+    """
+    from scipy import optimize
+
+    inner = [i for i in free if i != 1]
+    lo, hi = prob.lower[1], prob.upper[1]
+    best = {"ll": ll, "th": th.copy()}
+    warm = {"th": th.copy()}
+
+    def profile(s):
+        th0 = warm["th"].copy()
+        th0[1] = s
+        th_s, ll_s, _, _ = prob.newton(th0, inner, maxiter=JOINT_MAXITER)
+        warm["th"] = th_s
+        if ll_s > best["ll"]:
+            best["ll"], best["th"] = ll_s, th_s
+        return ll_s
+
+    grid = np.linspace(lo, hi, PROFILE_SCAN)
+    start = int(np.argmin(np.abs(grid - th[1])))
+    values = np.empty(grid.size)
+    for order in (range(start, grid.size), range(start - 1, -1, -1)):
+        warm["th"] = th.copy()
+        for j in order:
+            values[j] = profile(float(grid[j]))
+    j = int(np.nanargmax(values))
+    a, b = grid[max(j - 1, 0)], grid[min(j + 1, grid.size - 1)]
+    warm["th"] = best["th"].copy()
+    optimize.minimize_scalar(lambda s: -profile(s), bounds=(a, b), method="bounded",
+                             options={"xatol": 1e-5})
+    th_b, ll_b = best["th"], best["ll"]
+    th_j, ll_j, ok, msg = prob.newton(th_b, free, maxiter=JOINT_MAXITER // 4)
+    if ok and ll_j >= ll_b - 1e-9 * (1.0 + abs(ll_b)):
+        return th_j, ll_j, (True, msg)
+    # the joint polish crawls again: the profile maximum is the optimum (s to 1e-5)
+    return th_b, ll_b, (True, "maximum of the profile likelihood over log(tf - t1)")
 
 
 def _emit(result, warn):
@@ -487,23 +552,32 @@ def _assemble(prob, th, x, ll, res, free, fixed, iol, mc, level, origin, interva
         ci_method="clustered", ci_level=float(level), status=status, warnings=flags,
         converged=bool(success), message=str(message), n_evaluations=prob.n_eval,
         origin=origin)
+    better = None
     if interval and "tf" not in fixed and status == "ok":
-        _profile_tf(prob, th, ll, free, result)
-    return result
+        better = _profile_tf(prob, th, ll, free, result)
+    return result, better
 
 
 def _profile_tf(prob, th_hat, ll_hat, free, result):
-    """Profile-likelihood interval of tf under the clustered likelihood (in place)."""
+    """Profile-likelihood interval of tf under the clustered likelihood (in place).
+
+    Returns None, or the optimiser coordinates of a profile point whose likelihood exceeds
+    the optimum's (the fit stopped at a local maximum; the caller refits from there)."""
     t1 = prob.t1
     inner = [i for i in free if i != 1]
     last = {"th": th_hat.copy()}
     evaluated = []
+    # a profile point above the optimum means the optimiser stopped at a local maximum
+    tol = 1e-6 * (1.0 + abs(ll_hat))
+    top = {"ll": ll_hat + tol, "th": None}
 
     def fn(s):
         th0 = last["th"].copy()
         th0[1] = s
         th, ll, _, _ = prob.newton(th0, inner)
         last["th"] = th
+        if ll > top["ll"]:
+            top["ll"], top["th"] = ll, th
         x = prob.natural(th)
         with np.errstate(all="ignore"):
             _, g, _ = cl.loglik_terms(prob.sums, x, order=1)
@@ -515,13 +589,18 @@ def _profile_tf(prob, th_hat, ll_hat, free, result):
     bounds = (prob.lower[1], prob.upper[1])
     s_lo, s_hi, open_lo, open_hi, _ = profile_interval(fn, s_hat, ll_hat, result.ci_level,
                                                        bounds)
-    # two more points inside the interval, so that prob_failure_before (linear interpolation
-    # of the signed root in s) is accurate at other levels too
-    last["th"] = th_hat.copy()
-    fn(0.5 * (s_hat + s_lo))
-    if not open_hi:
-        last["th"] = th_hat.copy()
-        fn(0.5 * (s_hat + s_hi))
+    if top["th"] is not None:
+        return top["th"]
+    # more points inside the interval (half-way and near the 90 % ends of a quadratic
+    # profile), so that prob_failure_before (linear interpolation of the signed root in s)
+    # is accurate at other levels too
+    for frac in INNER_PROFILE_POINTS:
+        for end, is_open in ((s_lo, open_lo), (s_hi, open_hi)):
+            if not is_open:
+                last["th"] = th_hat.copy()
+                fn(s_hat + frac * (end - s_hat))
+    if top["th"] is not None:
+        return top["th"]
     lo = t1 if open_lo else t1 + math.exp(s_lo)
     hi = math.inf if open_hi else t1 + math.exp(s_hi)
     pts = sorted(set(evaluated + [(s_hat, ll_hat)]))

@@ -19,7 +19,7 @@ from scipy import stats
 
 from varpy._json import json_float as _dec
 from varpy._json import jsonable as _enc
-from varpy.modelling.results import parameter_lines
+from varpy.modelling.results import offset_bounds, parameter_lines, signed_root_knots
 
 __all__ = ["ClusteredFitResult"]
 
@@ -135,14 +135,11 @@ class ClusteredFitResult:
             return float(np.searchsorted(dist, s, side="right") / dist.size)
         if not self.profile_tf:
             return math.nan
-        tf = np.asarray(self.profile_tf["tf"], dtype=np.float64)
-        ll = np.asarray(self.profile_tf["loglik"], dtype=np.float64)
-        ok = np.isfinite(ll) & (tf > t1)
-        sk = np.log(tf[ok] - t1)
-        r = np.sign(tf[ok] - self.tf) * np.sqrt(2.0 * np.maximum(self.loglik - ll[ok], 0.0))
-        order = np.argsort(sk)
-        sk, r = sk[order], np.maximum.accumulate(r[order])
-        return float(stats.norm.cdf(np.interp(s, sk, r)))
+        knots = signed_root_knots(self.profile_tf["tf"], self.profile_tf["loglik"], self.tf,
+                                  self.loglik, t1, offset_bounds(t1 - float(self.window[0])))
+        if knots is None:
+            return math.nan
+        return float(stats.norm.cdf(np.interp(s, *knots)))
 
     # ----------------------------------------------------------------- text and JSON
     def summary(self) -> str:

@@ -1,6 +1,10 @@
 """Interval methods for failure-time forecasts: ``ci_method=`` of fits and experiments.
 
 =============  ===================================================================================
+``auto``       The default: ``clustered`` for the forecasts of the inverse Omori models (where it
+               is calibrated on clustered sequences: docs/guide/intervals.rst), ``profile`` for
+               every other fit (no failure time, or ``tf`` fixed). Results record the method
+               used.
 ``profile``    The Poisson profile-likelihood interval of the fitted model (the fit's own
                ``tf_ci``). Assumes the events are independent; too narrow on clustered data.
 ``clustered``  Profile likelihood of ``tf`` under the clustered inverse Omori model
@@ -43,10 +47,15 @@ import numpy as np
 from varpy.exceptions import DataFormatError
 from varpy.modelling.results import FitResult
 
-__all__ = ["CI_METHODS", "METHOD_FUNCTIONS", "check_ci_method", "apply_ci_method"]
+__all__ = ["CI_METHODS", "DEFAULT_CI_METHOD", "METHOD_FUNCTIONS", "check_ci_method",
+           "resolve_ci_method", "apply_ci_method"]
 
 #: The interval methods, the default first.
-CI_METHODS = ("profile", "clustered", "bootstrap")
+CI_METHODS = ("auto", "profile", "clustered", "bootstrap")
+#: The default of every fit workflow (experiments, prospective forecasts, spec, CLI).
+DEFAULT_CI_METHOD = "auto"
+#: Models whose failure-time forecasts the clustered methods apply to.
+CLUSTERED_MODELS = ("iol", "hyperbolic")
 
 #: Where the resampling methods live (``module:function``), imported when first used.
 METHOD_FUNCTIONS = {"bootstrap": "varpy.simulation.clustered:bootstrap_tf_interval"}
@@ -63,12 +72,23 @@ def check_ci_method(method) -> str:
     return method
 
 
+def resolve_ci_method(method: str, fit: FitResult) -> str:
+    """The method ``method`` means for ``fit``: ``"auto"`` is ``"clustered"`` for a forecast
+    of an inverse Omori model (:data:`CLUSTERED_MODELS`) and ``"profile"`` otherwise; any
+    other method is itself."""
+    check_ci_method(method)
+    if method != "auto":
+        return method
+    forecast = fit.model in CLUSTERED_MODELS and fit.mode == "forecast"
+    return "clustered" if forecast else "profile"
+
+
 def _function(name: str):
     module, func = METHOD_FUNCTIONS[name].split(":")
     return getattr(importlib.import_module(module), func)
 
 
-def apply_ci_method(fit: FitResult, times, magnitudes=None, method: str = "profile", *,
+def apply_ci_method(fit: FitResult, times, magnitudes=None, method: str = DEFAULT_CI_METHOD, *,
                     seed=None, n_boot: int = 200, executor=None,
                     progress: bool | None = None) -> FitResult:
     """A copy of ``fit`` whose interval of ``tf`` comes from ``method``.
@@ -80,7 +100,8 @@ def apply_ci_method(fit: FitResult, times, magnitudes=None, method: str = "profi
     times, magnitudes : array_like
         The events the fit used (magnitudes of the same events, optional: without them every
         event is equally productive).
-    method : {"profile", "clustered", "bootstrap"}
+    method : {"auto", "profile", "clustered", "bootstrap"}
+        ``"auto"`` (default): :func:`resolve_ci_method`.
     seed, n_boot, executor, progress
         Bootstrap only: seed (int, SeedSequence or Generator), number of replicates, executor
         and progress bar of :func:`varpy.parallel.map_tasks`.
@@ -94,7 +115,7 @@ def apply_ci_method(fit: FitResult, times, magnitudes=None, method: str = "profi
     """
     from varpy.modelling.clustered import fit_clustered
 
-    check_ci_method(method)
+    method = resolve_ci_method(method, fit)
     if method == "profile" or fit.mode != "forecast":
         return fit
     if fit.model not in ("iol", "hyperbolic"):

@@ -9,6 +9,7 @@ the fitted rate through the model registry) and the JSON helpers it shares with
 
 May import: numpy, scipy, :mod:`varpy._json`, :mod:`varpy.exceptions`,
 :mod:`varpy.modelling.registry` (name -> model class, never the model modules),
+:mod:`varpy.modelling.events` (the search bounds),
 :mod:`varpy.management.timeconv`, :mod:`varpy.statistics.residuals`.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scipy import stats
 from varpy._json import json_float as _dec
 from varpy._json import jsonable as _enc
 from varpy.exceptions import FitError
+from varpy.modelling.events import OFFSET_RANGE
 from varpy.modelling.registry import get_model
 
 __all__ = ["FitResult", "origin_to_json", "estimates_from_json", "CI_LABELS", "parameter_lines"]
@@ -52,6 +54,49 @@ def parameter_lines(params: dict, stderr: dict, fixed) -> list[str]:
         tag = " (fixed)" if name in fixed else ""
         lines.append(f"  {name:<10} {value:>16.6g} {se:>14.4g}{tag}")
     return lines
+
+
+def offset_bounds(duration: float) -> tuple[float, float]:
+    """Search bounds of ``s = log(tf - t1)`` for a window of ``duration``."""
+    return (math.log(OFFSET_RANGE[0] * duration), math.log(OFFSET_RANGE[1] * duration))
+
+
+def signed_root_knots(tf, loglik, tf_hat: float, ll_max: float, t1: float,
+                      s_bounds: tuple[float, float] | None = None):
+    """Knots ``(s, r)`` of a failure-time confidence distribution ``Phi(r)``.
+
+    ``r = sign(tf - tf_hat) sqrt(2 (ll_max - loglik))`` at ``s = log(tf - t1)`` for the
+    evaluated points of a profile likelihood; made strictly increasing (the signed root of a
+    unimodal profile is): the running maximum, keeping of each flat stretch only its first
+    point, so that a bump of a multimodal profile spreads its probability over the stretch
+    instead of leaving it no density. With ``s_bounds``, a profile evaluated only around its
+    interval gets a knot at each search bound that it does not reach, on the line through its
+    two outermost points (the signed root of a locally quadratic profile is linear in ``s``),
+    so that times beyond the evaluated range get the tail probability they should rather
+    than the end value. None with fewer than two usable points.
+    """
+    tf = np.asarray(tf, dtype=np.float64)
+    ll = np.asarray(loglik, dtype=np.float64)
+    ok = np.isfinite(ll) & (tf > t1)
+    if np.count_nonzero(ok) < 2:
+        return None
+    s = np.log(tf[ok] - t1)
+    r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
+    order = np.argsort(s, kind="stable")
+    s, r = s[order], np.maximum.accumulate(r[order])
+    keep = np.r_[True, (np.diff(r) > 0) & (np.diff(s) > 0)]
+    if np.count_nonzero(keep) < 2:
+        return None
+    s, r = s[keep], r[keep]
+    if s_bounds is not None:
+        lo, hi = s_bounds
+        if s[0] > lo:
+            slope = (r[1] - r[0]) / (s[1] - s[0])
+            s, r = np.r_[lo, s], np.r_[r[0] - slope * (s[0] - lo), r]
+        if s[-1] < hi:
+            slope = (r[-1] - r[-2]) / (s[-1] - s[-2])
+            s, r = np.r_[s, hi], np.r_[r, r[-1] + slope * (hi - s[-1])]
+    return s, r
 
 
 @dataclass
@@ -225,7 +270,8 @@ class FitResult:
         (:meth:`failure_time_knots`). Beyond the search range the end value is used, so
         probability mass the data cannot distinguish from "never" stays below 1.
         ``"clustered"`` does the same with the profile under the clustered likelihood
-        (stored in :attr:`interval`); ``"bootstrap"`` returns the fraction of the bootstrap
+        (stored in :attr:`interval`; evaluated only around its interval, so its tails are
+        extrapolated linearly in ``s`` to the search bounds); ``"bootstrap"`` returns the fraction of the bootstrap
         forecasts before ``horizon``.
         ``"wald"`` uses the normal approximation ``Phi((horizon - tf_hat) / se_tf)``.
 
@@ -336,20 +382,11 @@ class FitResult:
             profile, tf_hat, ll_max = iv.get("profile_tf"), iv.get("tf"), iv.get("loglik_max")
         if not profile:
             return None
-        t1 = float(self.window[1])
-        tf = np.asarray(profile["tf"], dtype=np.float64)
-        ll = np.asarray(profile["loglik"], dtype=np.float64)
-        ok = np.isfinite(ll) & (tf > t1)
-        if np.count_nonzero(ok) < 2:
-            return None
-        s = np.log(tf[ok] - t1)
-        r = np.sign(tf[ok] - tf_hat) * np.sqrt(2.0 * np.maximum(ll_max - ll[ok], 0.0))
-        order = np.argsort(s, kind="stable")
-        s, r = s[order], np.maximum.accumulate(r[order])
-        keep = np.r_[True, (np.diff(r) > 0) & (np.diff(s) > 0)]
-        if np.count_nonzero(keep) < 2:
-            return None
-        return s[keep], r[keep]
+        # the clustered profile is evaluated only around its interval: its tails are
+        # extrapolated to the search bounds (the Poisson profile spans them already)
+        t0, t1 = (float(v) for v in self.window)
+        bounds = offset_bounds(t1 - t0) if method == "clustered" else None
+        return signed_root_knots(profile["tf"], profile["loglik"], tf_hat, ll_max, t1, bounds)
 
     def _bootstrap_forecasts(self):
         """Sorted bootstrap forecasts of ``s = log(tf - t1)`` (``ci_method="bootstrap"``)."""

@@ -248,9 +248,9 @@ def _check_experiment(chk: _Checker, kp, exp, index, calendar, catalogue, kinds,
     station = exp.get("station")
     if station is not None:
         station = chk.name(kp + ("station",), station, "station name")
-    from varpy.modelling.intervals import CI_METHODS
+    from varpy.modelling.intervals import CI_METHODS, DEFAULT_CI_METHOD
 
-    ci_method = chk.string(kp + ("ci_method",), exp.get("ci_method", "profile"),
+    ci_method = chk.string(kp + ("ci_method",), exp.get("ci_method", DEFAULT_CI_METHOD),
                            choices=CI_METHODS, what="interval method")
     ci_options = dict(chk.mapping(kp + ("ci_options",), exp.get("ci_options") or {},
                                   _CI_OPTION_KEYS))
@@ -264,7 +264,7 @@ def _check_experiment(chk: _Checker, kp, exp, index, calendar, catalogue, kinds,
             "tf": None if tf is MISSING else tf, "mc": mc,
             "legacy": bool(chk.boolean(kp + ("legacy",), exp.get("legacy", False))),
             "min_events": min_events, "options": options,
-            "ci_method": ci_method or "profile", "ci_options": ci_options}
+            "ci_method": ci_method or DEFAULT_CI_METHOD, "ci_options": ci_options}
 
 
 def _before(a, b) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from varpy._json import jsonable
 from varpy.exceptions import FitError, SpecError, VarpyError
+from varpy.modelling.intervals import DEFAULT_CI_METHOD
 from varpy.spec.reading import _fmt_key
 from varpy.spec.schema import Spec
 
@@ -185,7 +186,7 @@ def _run_experiments(project, spec: Spec, executor, progress) -> tuple[list, dic
     for i, exp in enumerate(spec.data["experiments"]):
         common = dict(kind=exp["datatype"], station=exp["station"], filters=filters,
                       mc=exp["mc"], legacy=exp["legacy"],
-                      ci_method=exp.get("ci_method", "profile"),
+                      ci_method=exp.get("ci_method", DEFAULT_CI_METHOD),
                       ci_options=dict(exp.get("ci_options") or {}), **exp["options"])
         if exp["min_events"] is not None and exp["type"] == "multiple":
             common["min_events"] = exp["min_events"]

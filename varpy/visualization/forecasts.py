@@ -228,8 +228,13 @@ def forecast_evolution(experiment, obj=None, *, true_time=None, model: str | Non
     bars_hi = np.where(open_hi | ~np.isfinite(hi), y_lims[1], np.minimum(hi, y_lims[1]))
     has_bar = shown & (np.isfinite(lo) | np.isfinite(hi) | open_hi)
     if has_bar.any():
-        # the interval method of the experiment (ExperimentResult.settings["ci_method"])
+        # the interval method of the experiment (ExperimentResult.settings["ci_method"]);
+        # "auto" is named by the methods its fits used
         ci_method = (getattr(experiment, "settings", None) or {}).get("ci_method", "profile")
+        if ci_method == "auto":
+            used = sorted({getattr(f, "ci_method", "profile")
+                           for f in getattr(experiment, "fits", None) or [] if f is not None})
+            ci_method = "auto: " + "/".join(used) if used else ci_method
         ax.vlines(x[has_bar], np.maximum(bars_lo[has_bar], y_lims[0]), bars_hi[has_bar],
                   color="tab:blue", alpha=0.5, linewidth=1.2,
                   label=f"failure-time interval ({ci_method})")

@@ -19,6 +19,7 @@ from varpy.modelling.experiments.single import _jsonable_options
 from varpy.modelling.experiments.steps import (_STEP_BATCHES_PER_WORKER, _label, _make_task,
                                                _method, _versions)
 from varpy.modelling.experiments.timeaxis import _Axis, forecast_offsets
+from varpy.modelling.intervals import DEFAULT_CI_METHOD
 from varpy.parallel import map_tasks
 
 __all__ = ["multiple_analysis"]
@@ -36,7 +37,7 @@ def multiple_analysis(obj, model, *, kind: str = "ecvd", station: str | None = N
                       legacy: bool = False, method: str | None = None,
                       horizon=None, name: str | None = None, executor=None,
                       progress: bool | None = None, store: bool = True,
-                      ci_method: str = "profile", ci_options: dict | None = None,
+                      ci_method: str = DEFAULT_CI_METHOD, ci_options: dict | None = None,
                       **fit_options) -> ExperimentResult:
     """VarPy's multiple analysis as a retrospective forecast: refit at successive times.
 
@@ -151,7 +152,8 @@ def _settings(filters, mc, mc_options, dm, legacy, method, min_events, mc_zero_b
               fit_options) -> dict:
     opts = {k: v for k, v in fit_options.items() if k != "warn"}
     return {"filters": to_builtin(filters or {}), "mc": mc,
-            "mc_options": to_builtin(mc_options or {}), "dm": dm, "legacy": bool(legacy), "method": method, "min_events": int(min_events),
+            "mc_options": to_builtin(mc_options or {}), "dm": dm, "legacy": bool(legacy),
+            "method": method, "min_events": int(min_events),
             "mc_zero_below": None if mc_zero_below is None else int(mc_zero_below),
             "horizon": horizon, "fit_options": _jsonable_options(opts)}
 

@@ -18,7 +18,7 @@ from varpy.management.timeconv import parse_time
 from varpy.modelling.experiments.catalogue import (_apply_filters, _base_datatype, _check_mc,
                                                    _events, _resolve_model)
 from varpy.modelling.experiments.multiple import _record_ci, _settings
-from varpy.modelling.intervals import check_ci_method
+from varpy.modelling.intervals import DEFAULT_CI_METHOD, check_ci_method
 from varpy.modelling.experiments.result import ExperimentResult
 from varpy.modelling.experiments.steps import ExperimentStep, _make_task, _method, _versions
 from varpy.modelling.experiments.timeaxis import _Axis
@@ -70,7 +70,8 @@ class ProspectiveForecast:
                  dm: float | None = 0.1, min_events: int = 10, mc_zero_below: int | None = 50,
                  legacy: bool = False, method: str | None = None, horizon=None,
                  name: str | None = None, store: bool = True, forecast_id: str | None = None,
-                 ci_method: str = "profile", ci_options: dict | None = None, **fit_options):
+                 ci_method: str = DEFAULT_CI_METHOD, ci_options: dict | None = None,
+                 **fit_options):
         self.project = project
         self.model = _resolve_model(model)
         base = _base_datatype(project, kind, station)

@@ -19,6 +19,7 @@ from varpy.modelling.experiments.catalogue import (_apply_filters, _base_datatyp
 from varpy.modelling.experiments.steps import (_label, _make_task, _method, _record_outputs,
                                                _versions, _window_record)
 from varpy.modelling.experiments.timeaxis import _Axis
+from varpy.modelling.intervals import DEFAULT_CI_METHOD
 from varpy.modelling.results import FitResult
 
 __all__ = ["apply_model", "single_analysis"]
@@ -28,7 +29,8 @@ __all__ = ["apply_model", "single_analysis"]
 # single fits
 # ------------------------------------------------------------------------------------------------
 def _single(base: Datatype, data: Datatype, model, start, end, *, tf, mc, mc_options, dm, legacy,
-            method, name, store, experiment: str, fit_options, ci_method: str = "profile",
+            method, name, store, experiment: str, fit_options,
+            ci_method: str = DEFAULT_CI_METHOD,
             ci_options: dict | None = None) -> FitResult:
     model = _resolve_model(model)
     mc = _check_mc(mc)
@@ -86,7 +88,7 @@ def _jsonable_options(options: dict) -> dict:
 def apply_model(project, kind: str, model, start, end, *, station: str | None = None, tf=None,
                 mc=None, name: str | None = None, method: str = "default", store: bool = True,
                 legacy: bool | None = None, dm: float | None = 0.1,
-                mc_options: dict | None = None, ci_method: str = "profile",
+                mc_options: dict | None = None, ci_method: str = DEFAULT_CI_METHOD,
                 ci_options: dict | None = None, **fit_options) -> FitResult:
     """Fit ``model`` to the events of ``project``'s datatype ``kind`` in ``[start, end)``.
 
@@ -125,10 +127,13 @@ def apply_model(project, kind: str, model, start, end, *, station: str | None = 
         Magnitude bin width of the completeness cut (None or 0: plain ``m >= mc``).
     mc_options : dict, optional
         Passed to :func:`varpy.analysis.magnitudes.mc`.
-    ci_method : {"profile", "clustered", "bootstrap"}
+    ci_method : {"auto", "profile", "clustered", "bootstrap"}
         Interval of ``tf`` (:mod:`varpy.modelling.intervals`; docs/guide/intervals.rst):
-        ``"profile"`` (default) is the Poisson profile likelihood, which assumes independent
-        events; the others account for clustering (inverse Omori models only).
+        ``"auto"`` (default) is ``"clustered"`` (the profile likelihood under the clustered
+        inverse Omori model) for inverse Omori forecasts and ``"profile"`` for other fits;
+        ``"profile"`` is the Poisson profile likelihood, which assumes independent events
+        and is too narrow on clustered data; ``"bootstrap"`` resamples from the clustered
+        fit.
     ci_options : dict, optional
         ``seed``, ``n_boot``, ``executor``, ``progress`` of the bootstrap.
     **fit_options
@@ -156,7 +161,7 @@ def single_analysis(obj, model, *, kind: str = "ecvd", station: str | None = Non
                     tf=None, filters: dict | None = None, mc=None, legacy: bool = False,
                     method: str | None = None, dm: float | None = 0.1,
                     mc_options: dict | None = None, name: str | None = None,
-                    store: bool = True, ci_method: str = "profile",
+                    store: bool = True, ci_method: str = DEFAULT_CI_METHOD,
                     ci_options: dict | None = None, **fit_options) -> FitResult:
     """VarPy's single analysis: one fit on ``[t_min, t_max)``.
 

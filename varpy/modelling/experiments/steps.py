@@ -24,7 +24,8 @@ from varpy.management.models import Model, ModelOutput
 from varpy.modelling.base import RateModel
 from varpy.modelling.experiments.catalogue import magnitude_mask
 from varpy.modelling.experiments.timeaxis import _Axis
-from varpy.modelling.intervals import apply_ci_method, check_ci_method
+from varpy.modelling.intervals import (DEFAULT_CI_METHOD, apply_ci_method, check_ci_method,
+                                       resolve_ci_method)
 from varpy.modelling.results import FitResult
 
 __all__ = ["ExperimentStep"]
@@ -112,7 +113,7 @@ class _StepTask:
     min_events: int
     mc_zero_below: int | None
     fit_options: dict
-    ci_method: str = "profile"
+    ci_method: str = DEFAULT_CI_METHOD
     ci_options: dict = field(default_factory=dict)
 
     def __call__(self, item: tuple[int, float]) -> ExperimentStep:
@@ -153,7 +154,7 @@ class _StepTask:
         except (FitError, DataFormatError) as exc:
             step.skipped = f"fit failed: {exc}"
             return step
-        if self.ci_method != "profile":
+        if resolve_ci_method(self.ci_method, step.fit) != "profile":
             step.fit = self._interval(step.fit, times, used_mags, index)
         return step
 
@@ -191,7 +192,7 @@ _STEP_BATCHES_PER_WORKER = 2
 
 
 def _make_task(model, times, mags, axis, *, tf_fixed, mc, mc_options, dm, legacy, method,
-               min_events, mc_zero_below, fit_options, ci_method: str = "profile",
+               min_events, mc_zero_below, fit_options, ci_method: str = DEFAULT_CI_METHOD,
                ci_options: dict | None = None) -> _StepTask:
     return _StepTask(model=model, times=times, mags=mags, origin=axis.label, tf_fixed=tf_fixed,
                      ci_method=check_ci_method(ci_method), ci_options=dict(ci_options or {}),

@@ -5,7 +5,6 @@ same log-likelihood to 1e-9), scipy's optimiser started from the true values (ne
 the truth of simulated sequences (recovery within the stated standard errors), and the score
 (gradient) at the optimum.
 """
-import concurrent.futures
 import math
 
 import numpy as np

@@ -126,3 +126,31 @@ def test_forecast_evolution_shows_the_chosen_intervals(ecld):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "failure-time interval (clustered)" in labels
     plt.close(fig)
+
+
+@pytest.mark.filterwarnings("ignore::varpy.exceptions.FitWarning")
+def test_auto_is_the_default_and_resolves_per_fit(ecld):
+    """Without ``ci_method`` an experiment uses ``auto``: the clustered interval for inverse
+    Omori forecasts, the Poisson profile for a model without a failure time and for a
+    retrospective fit (tf fixed); the figure names the methods ``auto`` used."""
+    import matplotlib.pyplot as plt
+
+    from varpy.modelling.experiments import single_analysis
+    from varpy.modelling.intervals import resolve_ci_method
+    from varpy.visualization.forecasts import forecast_evolution
+
+    res = multiple_analysis(ecld, "iol", kind="ecld", t_min=0.0, t_max=99.0, t_step=30.0,
+                            store=False, progress=False)
+    assert res.settings["ci_method"] == "auto"
+    assert {f.ci_method for f in res.fits if f is not None} == {"clustered"}
+    fig = forecast_evolution(res, true_time=100.0)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "failure-time interval (auto: clustered)" in labels
+    plt.close(fig)
+    const = single_analysis(ecld, "constant", kind="ecld", t_min=0.0, t_max=95.0, store=False)
+    assert const.ci_method == "profile" and resolve_ci_method("auto", const) == "profile"
+    retro = single_analysis(ecld, "iol", kind="ecld", t_min=0.0, t_max=95.0, tf=100.0,
+                            store=False)
+    assert retro.mode == "retrospective" and retro.ci_method == "profile"
+    with pytest.raises(DataFormatError):
+        resolve_ci_method("quasi", const)

@@ -284,6 +284,13 @@ def test_fit_records_the_interval_method(capsys, project):
     assert "Traceback" not in str(doc)
 
 
+def test_fit_defaults_to_the_clustered_interval(capsys, project):
+    """Without --ci-method: "auto", which is the clustered profile for an iol forecast."""
+    code, doc, _ = run_json(capsys, "fit", project, "iol", "--start", "2003-07-15",
+                            "--end", "2004-03-15", "--mc", "maxc", "--no-store")
+    assert doc["fit"]["ci_method"] == "clustered"
+
+
 def test_inspect_shows_what_varpy_reads_without_importing(capsys, tmp_path):
     code, out, _ = run(capsys, "inspect", VOLCANO / "SYNVOLC_ecvd.txt", "--kind", "ecvd")
     assert code == 0

@@ -58,6 +58,11 @@ def test_sample_specs_are_valid_and_normalised(name, tmp_path):
     assert d["project"]["type"] in spec.summary()
 
 
+def test_experiments_default_to_the_auto_interval_method(volcano_dir):
+    spec = load_spec(volcano_dir / "volcano.yaml", workdir=volcano_dir)
+    assert {e["ci_method"] for e in spec.data["experiments"]} == {"auto"}
+
+
 def test_calendar_times_are_normalised_to_iso_utc(volcano_dir):
     spec = load_spec(volcano_dir / "volcano.yaml", workdir=volcano_dir)
     retro = spec.data["experiments"][1]

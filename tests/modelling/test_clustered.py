@@ -227,3 +227,43 @@ def test_forecast_tails_are_extrapolated_not_clamped():
     # and still exact at the interval's ends
     assert fit.prob_failure_before(hi) == pytest.approx(0.975, abs=2e-3)
     assert fit.prob_failure_before(lo) == pytest.approx(0.025, abs=2e-3)
+
+
+def test_profile_above_the_optimum_restarts_or_is_flagged():
+    """Started from a constrained optimum (tf moved away and the rest refitted), the profile of
+    tf meets higher likelihoods: ``_profile_tf`` hands back that point for a refit, and on the
+    caller's last attempt it gives the interval with a warning instead of none."""
+    t, m = _sim(3)
+    fit = C.fit_clustered(t, 0.0, 95.0, m, mc=0.0, warn=False)
+    prob, th = _theta_free(fit, t, m)
+    th_bad = th.copy()
+    th_bad[1] -= 1.5
+    th_bad, ll_bad, _, _ = prob.newton(th_bad, [0, 2, 3, 4, 5, 6])
+    assert ll_bad < fit.loglik - 0.1
+    free = list(range(7))
+    res = C.ClusteredFitResult.from_dict(fit.to_dict())
+    better = C._profile_tf(prob, th_bad, ll_bad, free, res)
+    assert better is not None and prob.fgh(better, free, order=0)[0] < -ll_bad
+    res = C.ClusteredFitResult.from_dict(fit.to_dict())
+    res.warnings = []
+    assert C._profile_tf(prob, th_bad, ll_bad, free, res, restart=False) is None
+    assert res.tf_ci is not None and any("may be local" in w for w in res.warnings)
+
+
+def test_forecast_distribution_is_accurate_at_other_levels():
+    """The 95 % fit's distribution puts 5 % / 95 % at the ends of the 90 % profile interval
+    (the extra profile points inside the interval), and the same holds through FitResult
+    (apply_ci_method), whose clustered tails are extrapolated too."""
+    from varpy.modelling.intervals import apply_ci_method
+
+    t, m = _sim(3)
+    f95 = C.fit_clustered(t, 0.0, 95.0, m, mc=0.0, warn=False)
+    f90 = C.fit_clustered(t, 0.0, 95.0, m, mc=0.0, warn=False, ci_level=0.9)
+    lo, hi = f90.tf_ci
+    assert f95.prob_failure_before(lo) == pytest.approx(0.05, abs=0.005)
+    assert f95.prob_failure_before(hi) == pytest.approx(0.95, abs=0.005)
+    iol = get_model("iol").fit(t, 0.0, 95.0, warn=False)
+    cfit = apply_ci_method(iol, t, m, "clustered")
+    assert cfit.prob_failure_before(hi) == pytest.approx(0.95, abs=0.005)
+    far = cfit.tf + 5 * (cfit.tf_ci[1] - cfit.tf)
+    assert cfit.prob_failure_before(far) > 0.99

@@ -78,6 +78,8 @@ ETA_RANGE = (0.0, 2.0)
 ALPHA_RANGE = (0.0, 3.5)
 #: Newton iterations of one joint fit before the profile fallback (:func:`_maximise_profile`).
 JOINT_MAXITER = 80
+#: Refits from a profile point above the optimum before the interval is given as it is.
+MAX_RESTARTS = 2
 #: Points of the fallback's scan over ``log(tf - t1)``.
 PROFILE_SCAN = 13
 #: Fractions of the way from the estimate to each end of the interval where the profile of tf
@@ -423,10 +425,10 @@ def fit_clustered(times, t0: float, t1: float, magnitudes=None, *, mc: float | N
     th, ll, res, fr = best
     if not res[0] and 1 in fr:
         th, ll, res = _maximise_profile(prob, th, ll, fr)
-    for _ in range(3):
+    for attempt in range(MAX_RESTARTS + 1):
         x = prob.natural(th)
         result, better = _assemble(prob, th, x, ll, res, fr, fixed, iol, mc, ci_level, origin,
-                                   interval)
+                                   interval, restart=attempt < MAX_RESTARTS)
         if better is None:
             break
         # the profile met a higher likelihood than the optimum: climb from there and redo
@@ -490,7 +492,8 @@ def _emit(result, warn):
     return result
 
 
-def _assemble(prob, th, x, ll, res, free, fixed, iol, mc, level, origin, interval):
+def _assemble(prob, th, x, ll, res, free, fixed, iol, mc, level, origin, interval,
+              restart=True):
     sums = prob.sums
     flags = []
     status = "ok"
@@ -554,15 +557,17 @@ def _assemble(prob, th, x, ll, res, free, fixed, iol, mc, level, origin, interva
         origin=origin)
     better = None
     if interval and "tf" not in fixed and status == "ok":
-        better = _profile_tf(prob, th, ll, free, result)
+        better = _profile_tf(prob, th, ll, free, result, restart)
     return result, better
 
 
-def _profile_tf(prob, th_hat, ll_hat, free, result):
+def _profile_tf(prob, th_hat, ll_hat, free, result, restart=True):
     """Profile-likelihood interval of tf under the clustered likelihood (in place).
 
-    Returns None, or the optimiser coordinates of a profile point whose likelihood exceeds
-    the optimum's (the fit stopped at a local maximum; the caller refits from there)."""
+    Returns None, or (with ``restart``) the optimiser coordinates of a profile point whose
+    likelihood exceeds the optimum's: the fit stopped at a local maximum and the caller
+    refits from there. Without ``restart`` (the caller's last attempt) the interval is
+    computed anyway and the result says that the optimum may be local."""
     t1 = prob.t1
     inner = [i for i in free if i != 1]
     last = {"th": th_hat.copy()}
@@ -589,7 +594,7 @@ def _profile_tf(prob, th_hat, ll_hat, free, result):
     bounds = (prob.lower[1], prob.upper[1])
     s_lo, s_hi, open_lo, open_hi, _ = profile_interval(fn, s_hat, ll_hat, result.ci_level,
                                                        bounds)
-    if top["th"] is not None:
+    if top["th"] is not None and restart:
         return top["th"]
     # more points inside the interval (half-way and near the 90 % ends of a quadratic
     # profile), so that prob_failure_before (linear interpolation of the signed root in s)
@@ -600,7 +605,11 @@ def _profile_tf(prob, th_hat, ll_hat, free, result):
                 last["th"] = th_hat.copy()
                 fn(s_hat + frac * (end - s_hat))
     if top["th"] is not None:
-        return top["th"]
+        if restart:
+            return top["th"]
+        result.warnings.append(
+            f"the profile of tf reaches a log-likelihood {top['ll'] - ll_hat:.3g} above the "
+            "optimum after refitting: the optimum may be local and the interval approximate")
     lo = t1 if open_lo else t1 + math.exp(s_lo)
     hi = math.inf if open_hi else t1 + math.exp(s_hi)
     pts = sorted(set(evaluated + [(s_hat, ll_hat)]))
